@@ -1,0 +1,1 @@
+"""HTTP entrypoint: the FastAPI application, request dependencies, error rendering."""

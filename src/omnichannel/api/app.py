@@ -1,0 +1,135 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from omnichannel import __version__
+from omnichannel.api.deps import SessionDep, SettingsDep
+from omnichannel.api.errors import PROBLEM_JSON, install_error_handlers, problem_responses
+from omnichannel.api.guard import ControlCharacterGuard
+from omnichannel.config import Settings, get_settings
+from omnichannel.db import Database
+
+API_PREFIX = "/api/v1"
+
+
+class DatabaseHealth(BaseModel):
+    backend: str = Field(description="`sqlite` or `postgresql`.")
+    ok: bool
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    environment: str
+    database: DatabaseHealth
+
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/health", response_model=Health, summary="Liveness and database check")
+def health(session: SessionDep, settings: SettingsDep) -> Health:
+    session.execute(text("SELECT 1"))
+    backend = session.get_bind().dialect.name
+    return Health(
+        status="ok",
+        version=__version__,
+        environment=settings.env,
+        database=DatabaseHealth(backend=backend, ok=True),
+    )
+
+
+def _routers() -> list[APIRouter]:
+    # Imported here so that importing omnichannel.api.app stays cheap for tools.
+    from omnichannel.catalog.api import router as catalog
+    from omnichannel.channels.api import router as channels
+    from omnichannel.inventory.api import router as inventory
+    from omnichannel.inventory.api_availability import router as availability
+    from omnichannel.inventory.api_ledger import router as ledger
+    from omnichannel.inventory.api_reservations import router as reservations
+    from omnichannel.locations.api import router as locations
+    from omnichannel.security.api import router as security
+
+    return [
+        health_router,
+        security,
+        catalog,
+        locations,
+        channels,
+        inventory,
+        ledger,
+        reservations,
+        availability,
+    ]
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the application. Tests pass their own settings and database."""
+    settings = settings or get_settings()
+    owns_db = database is None
+    db = database or Database.from_url(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            db.dispose()
+
+    app = FastAPI(
+        title="Omnichannel",
+        version=__version__,
+        description=(
+            "Unified commerce: one catalog, stock, price, customer and order across the web shop, "
+            "mobile app, stores, call center, marketplaces and social channels.\n\n"
+            "Staff authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/login`; "
+            "channels with `X-Api-Key`. Errors are RFC 9457 `application/problem+json`."
+        ),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url="/redoc",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_error_handlers(app)
+    app.add_middleware(ControlCharacterGuard)
+    for router in _routers():
+        app.include_router(router, prefix=API_PREFIX, responses=problem_responses(400, 500))
+    _document_problems(app)
+    logging.getLogger("omnichannel").setLevel(settings.log_level.upper())
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """FastAPI documents its own 422 as application/json; ours is problem+json."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = plain()
+        problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in spec.get("paths", {}).values():
+            for op in operations.values():
+                for status_code, response in op.get("responses", {}).items():
+                    if status_code.startswith(("4", "5")):
+                        response["content"] = problem
+        spec.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+        spec.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,139 @@
+"""Request dependencies: the unit of work, who is asking, and what they may do.
+
+Domain routers use the `Annotated` aliases below; the request owns the transaction
+(commit at the end, rollback on any error), services only flush.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from omnichannel.channels import service as channels_service
+from omnichannel.config import Settings
+from omnichannel.db import Database, unit_of_work
+from omnichannel.kernel import Forbidden, Principal, Unauthenticated
+from omnichannel.security import service as security_service
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Mark a POST that only reads (a query too big for a URL) with
+# `openapi_extra=READS_ONLY`: it then runs in a read-only transaction too.
+READS_ONLY = {"x-read-only": True}
+
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="Staff: a token from `POST /api/v1/auth/login`."
+)
+api_key_scheme = APIKeyHeader(
+    name="X-Api-Key", auto_error=False, description="Channels: an API key issued to the channel."
+)
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(
+    request: Request, db: Annotated[Database, Depends(get_database)]
+) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back
+    when it raises. Safe methods read without taking the writer lock."""
+    route = request.scope.get("route")
+    marked = bool((getattr(route, "openapi_extra", None) or {}).get("x-read-only"))
+    with unit_of_work(db, read_only=request.method in _SAFE_METHODS or marked) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Principal:
+    """Authenticate the caller: a staff bearer token or a channel API key."""
+    if bearer is not None and api_key is not None:
+        raise Unauthenticated("Send either a bearer token or an API key, not both.")
+    if api_key is not None:
+        principal = channels_service.authenticate_api_key(session, key=api_key)
+    elif bearer is not None:
+        principal = security_service.authenticate_token(session, token=bearer.credentials)
+    else:
+        raise Unauthenticated("This endpoint needs a staff bearer token or a channel API key.")
+    session.info["actor"] = principal.actor
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(permission: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only principals holding `permission`."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.can(permission):
+            who = (
+                f"role {principal.role}"
+                if principal.kind == "staff"
+                else f"this API key of channel {principal.channel_code}"
+            )
+            raise Forbidden(f"{who} may not do this (needs {permission}).", required=permission)
+        return principal
+
+    check.__name__ = f"require_{permission.replace(':', '_')}"
+    return check
+
+
+def require_location_access(principal: Principal, location_id: uuid.UUID) -> None:
+    """Scoped roles act only on their own stores or warehouses."""
+    if not principal.can_act_on_location(location_id):
+        raise Forbidden(
+            f"Your role is scoped to other locations than {location_id}.",
+            location_id=str(location_id),
+        )
+
+
+def get_channel_principal(principal: PrincipalDep) -> Principal:
+    """Only a channel, authenticated by its API key."""
+    if principal.kind != "channel":
+        raise Forbidden("This endpoint is for channels: authenticate with the channel's API key.")
+    return principal
+
+
+ChannelDep = Annotated[Principal, Depends(get_channel_principal)]
+
+
+def etag(version: int) -> str:
+    """The weak ETag of an aggregate at a version."""
+    return f'W/"{version}"'
+
+
+def parse_if_match(if_match: str | None) -> int | None:
+    """The version an If-Match header names; None when absent or `*`, -1 when foreign."""
+    if not if_match or if_match.strip() == "*":
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    return int(raw) if raw.isdigit() else -1
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='ETag from an earlier GET, e.g. `W/"3"`; the write fails with 412 if it changed.'
+    ),
+]

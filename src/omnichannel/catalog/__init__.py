@@ -1,0 +1,1 @@
+"""Products, variants (SKU, GTIN/EAN), brands, the category tree, and bulk import."""

@@ -1,0 +1,68 @@
+"""Channels, the locations they use, and their API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
+from omnichannel.db.types import JSONDoc
+from omnichannel.kernel import utcnow
+
+
+class Channel(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "channels"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))  # ChannelType
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | inactive
+    # Channel buffer (marketplaces, social): show at most this % of ATP ...
+    buffer_percent: Mapped[int | None]
+    # ... and/or keep this many units back from it.
+    buffer_units: Mapped[int | None]
+
+    locations: Mapped[list[ChannelLocation]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="(ChannelLocation.role, ChannelLocation.position)",
+    )
+
+    def location_ids(self, role: str) -> list[uuid.UUID]:
+        return [cl.location_id for cl in self.locations if cl.role == role]
+
+
+class ChannelLocation(Base):
+    __tablename__ = "channel_locations"
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)  # LocationRole
+    # RESTRICT: a location a channel sells from cannot vanish under it.
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("locations.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    position: Mapped[int]  # 0 = first choice
+
+
+class ChannelApiKey(Base):
+    __tablename__ = "channel_api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise a key in lists
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSONDoc)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("channel_id", "name"),)

@@ -1,0 +1,112 @@
+"""`omni`: serve the API, migrate, import, load the demo retailer."""
+
+from __future__ import annotations
+
+import typer
+
+from omnichannel import __version__
+from omnichannel.cli.common import console, err_console, get_database
+from omnichannel.config import get_settings
+
+app = typer.Typer(
+    help="Omnichannel: unified commerce backend.", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk imports from files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+
+
+def _register_subcommands() -> None:
+    from omnichannel.cli import catalog, inventory
+
+    catalog.register(import_app)
+    inventory.register(app, import_app)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Migrate the database (OMNI_DATABASE_URL) to the newest schema."""
+    from omnichannel.db.migrate import current_revision, upgrade
+
+    db = get_database()
+    try:
+        before = current_revision(db.engine)
+        upgrade(db.engine, revision)
+        after = current_revision(db.engine)
+    finally:
+        db.dispose()
+    if before == after:
+        console.print(f"[green]Schema is current[/] ({after}) on {db.backend}.")
+    else:
+        console.print(f"[green]Migrated[/] {before or 'empty'} → {after} on {db.backend}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database."""
+    from omnichannel.db.migrate import current_revision
+
+    db = get_database()
+    try:
+        console.print(current_revision(db.engine) or "empty")
+    finally:
+        db.dispose()
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default OMNI_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default OMNI_PORT)."),
+    workers: int | None = typer.Option(None, help="Worker processes (default OMNI_WORKERS)."),
+    reload: bool = typer.Option(False, help="Restart on code changes (development)."),
+) -> None:
+    """Serve the API."""
+    import uvicorn
+
+    s = get_settings()
+    host, port = host or s.host, port or s.port
+    console.print(f"API:  http://{host}:{port}/api/v1/health\nDocs: http://{host}:{port}/docs")
+    uvicorn.run(
+        "omnichannel.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else (workers or s.workers),
+        reload=reload,
+        log_level=s.log_level,
+    )
+
+
+@app.command()
+def demo(
+    serve_after: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve the API after loading."
+    ),
+) -> None:
+    """Migrate, load the demo retailer (once) and serve it."""
+    from omnichannel.db.migrate import upgrade
+    from omnichannel.demo.load import load_demo
+
+    s = get_settings()
+    if s.env == "prod":
+        err_console.print("[red]Refusing to load demo data with OMNI_ENV=prod.[/]")
+        raise typer.Exit(2)
+    db = get_database()
+    try:
+        upgrade(db.engine)
+        report = load_demo(db, seed=s.demo_seed)
+    finally:
+        db.dispose()
+    report.print(console)
+    if serve_after:
+        serve(host=None, port=None, workers=None, reload=False)
+
+
+_register_subcommands()

@@ -1,0 +1,19 @@
+"""Database layer: declarative base, engine, unit of work, outbox."""
+
+from omnichannel.db.base import Base, TimestampMixin, VersionedMixin
+from omnichannel.db.engine import backend_name, make_engine
+from omnichannel.db.outbox import OutboxEvent, record_event, record_events
+from omnichannel.db.session import Database, unit_of_work
+
+__all__ = [
+    "Base",
+    "Database",
+    "OutboxEvent",
+    "TimestampMixin",
+    "VersionedMixin",
+    "backend_name",
+    "make_engine",
+    "record_event",
+    "record_events",
+    "unit_of_work",
+]

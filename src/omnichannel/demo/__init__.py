@@ -1,0 +1,1 @@
+"""The demo retailer: a Polish chain with a warehouse, three stores and eight channels."""

@@ -1,0 +1,144 @@
+"""Load the demo retailer through the same services the API uses."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from omnichannel.catalog.importing import import_products
+from omnichannel.catalog.schemas import ProductImport
+from omnichannel.catalog.service import variant_ids_by_sku
+from omnichannel.channels import service as channels
+from omnichannel.channels.rules import Scope
+from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate
+from omnichannel.config import get_settings
+from omnichannel.db import Database, unit_of_work
+from omnichannel.demo import data
+from omnichannel.inventory import service as inventory
+from omnichannel.locations import service as locations
+from omnichannel.locations.schemas import LocationCreate
+from omnichannel.security import service as security
+from omnichannel.security.rules import Role
+from omnichannel.security.schemas import StaffCreate
+
+# The demo loads its catalog in batches of this many products per call.
+_BATCH = 100
+
+
+@dataclass
+class DemoReport:
+    loaded: bool
+    variants: int = 0
+    api_keys: dict[str, str] = field(default_factory=dict)
+
+    def print(self, console: Console) -> None:
+        s = get_settings()
+        base = f"http://{s.host}:{s.port}"
+        if self.loaded:
+            console.print(
+                f"[green]Loaded the demo retailer[/] {data.RETAILER}: {len(data.LOCATIONS)} locations, "
+                f"{len(data.CHANNELS)} channels, {self.variants} variants."
+            )
+        else:
+            console.print(
+                f"[yellow]Demo retailer {data.RETAILER} already loaded[/]; keeping it as it is."
+            )
+        # Plain lines, not a table: credentials must never be cut to fit a narrow terminal.
+        console.print("\n[bold]Staff sign-in[/] (POST /api/v1/auth/login):")
+        for role, email, _name, password, scope in data.STAFF:
+            where = ", ".join(scope) or "all locations"
+            console.print(f"  {role:<19} {email:<28} {password:<21} {where}", soft_wrap=True)
+        if self.api_keys:
+            console.print("\n[bold]Channel API keys[/] (X-Api-Key), shown this once:")
+            for code, key in self.api_keys.items():
+                console.print(f"  {code:<12} {key}", soft_wrap=True)
+        console.print()
+        console.print(f"API:    {base}/api/v1/health\nDocs:   {base}/docs")
+
+
+def is_loaded(db: Database) -> bool:
+    with unit_of_work(db, read_only=True) as session:
+        return locations.find_location(session, code=data.LOCATIONS[0]["code"]) is not None
+
+
+def load_demo(db: Database, *, seed: int) -> DemoReport:
+    """Seed the demo retailer once, in one transaction; a second call changes nothing."""
+    if is_loaded(db):
+        return DemoReport(loaded=False)
+    report = DemoReport(loaded=True)
+    with unit_of_work(db, actor="cli:demo") as session:
+        ids = {}
+        for doc in data.LOCATIONS:
+            ids[doc["code"]] = locations.create_location(
+                session, data=LocationCreate.model_validate(doc)
+            ).id
+        for code, name, type_, sell_from, pickup in data.CHANNELS:
+            ch = channels.create_channel(
+                session,
+                data=ChannelCreate(
+                    code=code,
+                    name=name,
+                    type=type_,
+                    currency="PLN",
+                    sell_from=[ids[c] for c in sell_from],
+                    pickup_at=[ids[c] for c in pickup],
+                    buffer_percent=data.BUFFERS.get(code, (None, None))[0],
+                    buffer_units=data.BUFFERS.get(code, (None, None))[1],
+                ),
+            )
+            _key, secret = channels.issue_api_key(
+                session,
+                channel_id=ch.id,
+                data=ApiKeyCreate(name="demo", scopes=list(Scope)),
+            )
+            report.api_keys[code] = secret
+        for role, email, name, password, scope in data.STAFF:
+            security.create_staff(
+                session,
+                data=StaffCreate(
+                    email=email,
+                    full_name=name,
+                    password=password,
+                    role=Role(role),
+                    location_ids=[ids[c] for c in scope],
+                ),
+            )
+        docs = [ProductImport.model_validate(d) for d in data.products(seed)]
+        for start in range(0, len(docs), _BATCH):
+            import_products(session, products=docs[start : start + _BATCH])
+        report.variants = sum(len(d.variants) for d in docs)
+        _load_stock(session, seed, ids, [v.sku for d in docs for v in d.variants])
+    return report
+
+
+def _load_stock(
+    session: Session, seed: int, location_ids: dict[str, uuid.UUID], skus: list[str]
+) -> None:
+    """Opening stock as receipts (so the ledger explains every unit), store safety
+    stock, and a few backorder/preorder items."""
+    variant_ids = variant_ids_by_sku(session, skus=skus)
+    for code, by_sku in data.stock(seed, skus).items():
+        lines = [
+            inventory.Change(variant_ids[sku], units) for sku, units in by_sku.items() if units > 0
+        ]
+        if lines:
+            inventory.receive(
+                session, location_id=location_ids[code], lines=lines, reference="opening-stock"
+            )
+    for loc in data.LOCATIONS:
+        if loc["type"] == "store":
+            inventory.set_safety_stock(
+                session, location_id=location_ids[loc["code"]], units=data.STORE_SAFETY_STOCK
+            )
+    for sku, (limit, until) in data.policies(seed, skus).items():
+        inventory.set_policy(
+            session,
+            variant_id=variant_ids[sku],
+            backorder=True,
+            backorder_limit=limit,
+            preorder_until=date.fromisoformat(until) if until else None,
+        )

@@ -1,0 +1,36 @@
+"""Who is asking: a staff user (bearer token) or a channel (API key)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+ALL = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: Literal["staff", "channel"]
+    id: uuid.UUID
+    name: str
+    permissions: frozenset[str]
+    role: str | None = None
+    # Locations a scoped role may act on; None means every location.
+    location_ids: frozenset[uuid.UUID] | None = None
+    channel_id: uuid.UUID | None = None
+    channel_code: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> str:
+        """How events and the audit log name this principal."""
+        if self.kind == "channel":
+            return f"channel:{self.channel_code}"
+        return f"staff:{self.id}"
+
+    def can(self, permission: str) -> bool:
+        return ALL in self.permissions or permission in self.permissions
+
+    def can_act_on_location(self, location_id: uuid.UUID) -> bool:
+        return self.location_ids is None or location_id in self.location_ids

@@ -1,0 +1,1 @@
+"""Warehouses and stores: where stock lives and where customers are served."""

@@ -1,0 +1,21 @@
+"""Every mapped table, imported once so the metadata is complete for Alembic and tests."""
+
+from omnichannel.catalog import models as catalog_models
+from omnichannel.channels import models as channels_models
+from omnichannel.db import Base
+from omnichannel.db import outbox as outbox_models
+from omnichannel.inventory import models as inventory_models
+from omnichannel.locations import models as locations_models
+from omnichannel.security import models as security_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "catalog_models",
+    "channels_models",
+    "inventory_models",
+    "locations_models",
+    "metadata",
+    "outbox_models",
+    "security_models",
+]

@@ -1,0 +1,1 @@
+"""Staff users, roles scoped to locations, bearer tokens."""

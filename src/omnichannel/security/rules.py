@@ -1,0 +1,86 @@
+"""Roles and what they may do. Pure data: no database, no HTTP."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from omnichannel.kernel.auth import ALL
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STORE_ASSOCIATE = "store_associate"
+    CALL_CENTER_AGENT = "call_center_agent"
+    WAREHOUSE_OPERATOR = "warehouse_operator"
+    MARKETING_ANALYST = "marketing_analyst"
+
+
+class Permission(StrEnum):
+    CATALOG_READ = "catalog:read"
+    CATALOG_WRITE = "catalog:write"
+    LOCATIONS_READ = "locations:read"
+    LOCATIONS_WRITE = "locations:write"  # edit a location's details (scoped roles: their own)
+    LOCATIONS_MANAGE = "locations:manage"  # open, close and re-scope locations
+    CHANNELS_READ = "channels:read"
+    CHANNELS_MANAGE = "channels:manage"  # includes issuing and revoking API keys
+    STAFF_READ = "staff:read"  # staff records are personal data
+    STAFF_MANAGE = "staff:manage"
+    ANALYTICS_READ = "analytics:read"  # aggregates only
+    INVENTORY_READ = "inventory:read"  # levels, ledger, availability
+    # Receipts, adjustments, counts, transfers (scoped roles: at their own locations).
+    INVENTORY_WRITE = "inventory:write"
+    INVENTORY_RESERVE = "inventory:reserve"  # hold stock for a cart, order or customer
+    INVENTORY_MANAGE = "inventory:manage"  # policies, safety stock, bulk sync from the ERP
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset({ALL}),
+    Role.STORE_ASSOCIATE: frozenset(
+        {
+            Permission.INVENTORY_READ,
+            Permission.INVENTORY_WRITE,
+            Permission.INVENTORY_RESERVE,
+            Permission.CATALOG_READ,
+            Permission.LOCATIONS_READ,
+            Permission.LOCATIONS_WRITE,
+            Permission.CHANNELS_READ,
+        }
+    ),
+    Role.CALL_CENTER_AGENT: frozenset(
+        {
+            Permission.INVENTORY_READ,
+            Permission.INVENTORY_RESERVE,
+            Permission.CATALOG_READ,
+            Permission.LOCATIONS_READ,
+            Permission.CHANNELS_READ,
+        }
+    ),
+    Role.WAREHOUSE_OPERATOR: frozenset(
+        {
+            Permission.INVENTORY_READ,
+            Permission.INVENTORY_WRITE,
+            Permission.CATALOG_READ,
+            Permission.LOCATIONS_READ,
+            Permission.LOCATIONS_WRITE,
+        }
+    ),
+    Role.MARKETING_ANALYST: frozenset(
+        {
+            Permission.INVENTORY_READ,
+            Permission.CATALOG_READ,
+            Permission.LOCATIONS_READ,
+            Permission.CHANNELS_READ,
+            Permission.ANALYTICS_READ,
+        }
+    ),
+}
+
+# Roles that act only on the locations they are assigned to, and the kind of location.
+SCOPED_ROLES: dict[Role, str] = {
+    Role.STORE_ASSOCIATE: "store",
+    Role.WAREHOUSE_OPERATOR: "warehouse",
+}
+
+
+def permissions_for(role: Role) -> frozenset[str]:
+    return ROLE_PERMISSIONS[role]

@@ -1,0 +1,1 @@
+"""Catalog services on SQLite and PostgreSQL."""

@@ -1,0 +1,44 @@
+"""`omni demo` loads the whole retailer through the services, once."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from omnichannel.api.app import create_app
+from omnichannel.catalog.models import Variant
+from omnichannel.config import Settings
+from omnichannel.db import Database, OutboxEvent, unit_of_work
+from omnichannel.demo import data
+from omnichannel.demo.load import load_demo
+from omnichannel.inventory import service as inventory
+from omnichannel.inventory.models import StockLevel
+
+
+def test_the_demo_loads_once_and_every_role_can_sign_in(
+    committing_db: Database, settings: Settings
+) -> None:
+    first = load_demo(committing_db, seed=2026)
+    assert first.loaded
+    assert set(first.api_keys) == {c[0] for c in data.CHANNELS}
+    assert first.variants == data.variant_count(2026)
+
+    again = load_demo(committing_db, seed=2026)
+    assert not again.loaded
+    with unit_of_work(committing_db, read_only=True) as s:
+        assert s.scalar(select(func.count()).select_from(Variant)) == first.variants
+        assert s.scalar(select(func.count()).select_from(OutboxEvent)) > 0
+        assert (s.scalar(select(func.sum(StockLevel.on_hand))) or 0) > 10_000
+        assert inventory.check_ledger(s) == []
+
+    with TestClient(create_app(settings, database=committing_db)) as client:
+        for role, email, _name, password, _scope in data.STAFF:
+            r = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+            assert r.status_code == 200, role
+        web = client.get("/api/v1/channel", headers={"X-Api-Key": first.api_keys["web"]})
+        assert web.json()["channel"]["code"] == "web"
+        products = client.get(
+            "/api/v1/products",
+            params={"q": "koszulka"},
+            headers={"X-Api-Key": first.api_keys["web"]},
+        )
+        assert products.status_code == 200
+        assert products.json()["items"]

@@ -1,0 +1,1 @@
+"""Catalog rules and file parsing, no database."""
