@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from omnichannel.channels.rules import CURRENCIES, ChannelType, Scope
 from omnichannel.contract import InputModel
 
+# A buffer is kept in a 32-bit column; no shop holds back more units than this.
+MAX_BUFFER_UNITS = 100_000_000
+
 
 class _In(InputModel):
     pass
@@ -47,7 +50,10 @@ class ChannelCreate(_In):
         None, ge=0, le=100, description="Expose at most this % of available-to-promise."
     )
     buffer_units: int | None = Field(
-        None, ge=0, description="Keep this many units back from available-to-promise."
+        None,
+        ge=0,
+        le=MAX_BUFFER_UNITS,
+        description="Keep this many units back from available-to-promise.",
     )
 
     _cur = field_validator("currency")(_currency)
@@ -61,7 +67,9 @@ class ChannelUpdate(_In):
     sell_from: list[uuid.UUID] | None = None
     pickup_at: list[uuid.UUID] | None = None
     buffer_percent: int | None = Field(None, ge=0, le=100, description="Null clears the buffer.")
-    buffer_units: int | None = Field(None, ge=0, description="Null clears the buffer.")
+    buffer_units: int | None = Field(
+        None, ge=0, le=MAX_BUFFER_UNITS, description="Null clears the buffer."
+    )
 
     _cur = field_validator("currency")(_currency)
     _dist = field_validator("sell_from", "pickup_at")(_distinct)

@@ -182,3 +182,13 @@ def test_sending_both_a_token_and_a_key_is_401(
 ) -> None:
     r = client.get("/api/v1/channel", headers={**admin, **channel_key()})
     assert r.status_code == 401
+
+
+def test_a_buffer_beyond_what_a_column_holds_is_422_not_500(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    body = {"code": "allegro", "name": "Allegro", "type": "marketplace", "buffer_units": 2**31}
+    r = client.post("/api/v1/channels", json=body, headers=admin)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "buffer_units"
+    assert client.get("/api/v1/channels", headers=admin).json() == []
