@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
@@ -28,7 +28,7 @@ class Category(IdMixin, TimestampMixin, VersionedMixin, Base):
 
     # RESTRICT: a category with children cannot be deleted (the service says so first).
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+        Uuid, ForeignKey("categories.id", ondelete="RESTRICT"), index=True
     )
     code: Mapped[str] = mapped_column(String(64), unique=True)  # slug, unique in the whole tree
     name: Mapped[str] = mapped_column(String(200))
@@ -44,10 +44,10 @@ class Product(IdMixin, TimestampMixin, VersionedMixin, Base):
     name: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     brand_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("brands.id", ondelete="RESTRICT"), index=True
+        Uuid, ForeignKey("brands.id", ondelete="RESTRICT"), index=True
     )
     category_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+        Uuid, ForeignKey("categories.id", ondelete="RESTRICT"), index=True
     )
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     images: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
@@ -66,7 +66,7 @@ class Variant(IdMixin, TimestampMixin, Base):
     __tablename__ = "variants"
 
     product_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("products.id", ondelete="RESTRICT"), index=True
+        Uuid, ForeignKey("products.id", ondelete="RESTRICT"), index=True
     )
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     # Digits of the length given (8, 12, 13 or 14); unique when present.

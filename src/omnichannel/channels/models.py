@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
@@ -40,12 +40,12 @@ class ChannelLocation(Base):
     __tablename__ = "channel_locations"
 
     channel_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(16), primary_key=True)  # LocationRole
     # RESTRICT: a location a channel sells from cannot vanish under it.
     location_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("locations.id", ondelete="RESTRICT"), primary_key=True, index=True
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
     position: Mapped[int]  # 0 = first choice
 
@@ -55,7 +55,7 @@ class ChannelApiKey(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     channel_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey("channels.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise a key in lists

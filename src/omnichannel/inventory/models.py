@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnichannel.db.base import Base
@@ -23,10 +23,10 @@ class StockLevel(Base):
     __tablename__ = "stock_levels"
 
     variant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("variants.id", ondelete="RESTRICT"), primary_key=True
+        Uuid, ForeignKey("variants.id", ondelete="RESTRICT"), primary_key=True
     )
     location_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("locations.id", ondelete="RESTRICT"), primary_key=True, index=True
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
     on_hand: Mapped[int] = mapped_column(default=0)
     reserved: Mapped[int] = mapped_column(default=0)
@@ -51,8 +51,12 @@ class StockMovement(Base):
     __tablename__ = "stock_movements"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    variant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("variants.id", ondelete="RESTRICT"))
-    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id", ondelete="RESTRICT"))
+    variant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("variants.id", ondelete="RESTRICT")
+    )
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
+    )
     kind: Mapped[str] = mapped_column(String(16))  # MovementKind
     quantity: Mapped[int]  # signed change of on_hand
     reason: Mapped[str | None] = mapped_column(String(200))
@@ -68,13 +72,17 @@ class Reservation(Base):
     __tablename__ = "reservations"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    variant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("variants.id", ondelete="RESTRICT"))
-    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id", ondelete="RESTRICT"))
+    variant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("variants.id", ondelete="RESTRICT")
+    )
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
+    )
     quantity: Mapped[int]
     owner_type: Mapped[str] = mapped_column(String(16))  # cart | order | hold
     owner_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("channels.id", ondelete="RESTRICT")
+        Uuid, ForeignKey("channels.id", ondelete="RESTRICT")
     )
     status: Mapped[str] = mapped_column(String(16), default="active")  # ReservationStatus
     expires_at: Mapped[datetime | None]
@@ -96,7 +104,7 @@ class StockPolicy(Base):
     __tablename__ = "stock_policies"
 
     variant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("variants.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("variants.id", ondelete="CASCADE"), primary_key=True
     )
     backorder: Mapped[bool] = mapped_column(default=False)
     # Units promised beyond on-hand per location; None = no limit.
@@ -111,7 +119,7 @@ class LocationStockSettings(Base):
     __tablename__ = "location_stock_settings"
 
     location_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
     )
     safety_stock: Mapped[int] = mapped_column(default=0)
 
@@ -121,10 +129,10 @@ class StockTransfer(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     from_location_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("locations.id", ondelete="RESTRICT")
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
     )
     to_location_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("locations.id", ondelete="RESTRICT")
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
     )
     status: Mapped[str] = mapped_column(String(16), default="in_transit")  # in_transit | received
     reference: Mapped[str | None] = mapped_column(String(64))
@@ -136,10 +144,10 @@ class StockTransferLine(Base):
     __tablename__ = "stock_transfer_lines"
 
     transfer_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("stock_transfers.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("stock_transfers.id", ondelete="CASCADE"), primary_key=True
     )
     variant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("variants.id", ondelete="RESTRICT"), primary_key=True
+        Uuid, ForeignKey("variants.id", ondelete="RESTRICT"), primary_key=True
     )
     quantity: Mapped[int]
 
@@ -150,10 +158,10 @@ class ChannelAvailability(Base):
     __tablename__ = "channel_availability"
 
     channel_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
     )
     variant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("variants.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("variants.id", ondelete="CASCADE"), primary_key=True
     )
     available: Mapped[int]
     version: Mapped[int]

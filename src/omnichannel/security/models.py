@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
@@ -34,10 +34,10 @@ class StaffLocationScope(Base):
     __tablename__ = "staff_location_scopes"
 
     staff_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True
     )
     location_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
+        Uuid, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
     )
 
 
@@ -46,7 +46,7 @@ class StaffToken(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
