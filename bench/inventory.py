@@ -15,9 +15,8 @@ For each backend, on a fresh database:
   spread the same two runs over 10,000 variants x 10 locations, one level at random each.
   atp    p99 of --atp-calls `service.availability` reads of 100 random variants for the
          channel (a read-only unit of work each, one thread).
-  statements  what one one-line `service.reserve` in its unit of work sends: SQL
-         statements (before_cursor_execute), plus BEGIN/COMMIT where the driver sends
-         them outside that hook, plus the pool's pre-ping on checkout.
+  statements  what one one-line `service.reserve` in its unit of work sends to the
+         database, BEGIN and COMMIT included (see `counted`).
 
 SQLite: a temporary file migrated with Alembic. PostgreSQL: OMNI_BENCH_POSTGRES_URL or
 OMNI_TEST_POSTGRES_URL (its public schema is WIPED, as the test suite does), else a
@@ -58,7 +57,7 @@ from omnichannel.catalog.schemas import ProductImport
 from omnichannel.catalog.service import variant_ids_by_sku
 from omnichannel.channels.schemas import ChannelCreate
 from omnichannel.channels.service import create_channel
-from omnichannel.db import Database, make_engine, unit_of_work
+from omnichannel.db import Database, make_engine, prepared, unit_of_work
 from omnichannel.db.migrate import upgrade
 from omnichannel.inventory import service as inventory
 from omnichannel.inventory.errors import InsufficientStock
@@ -263,8 +262,10 @@ def through_service(db: Database, pick: Callable[[random.Random], Level], tag: s
     return body
 
 
-def raw(engine: Engine, pick: Callable[[random.Random], Level]) -> Body:
-    """Each reservation: only the conditional UPDATE and COMMIT, one connection per thread."""
+def raw(db: Database, pick: Callable[[random.Random], Level]) -> Body:
+    """Each reservation: only the conditional UPDATE and COMMIT, one connection per thread,
+    queued for SQLite's single writer exactly as units of work are (`Database.writing`)."""
+    engine = db.engine
 
     def body(i: int, deadline: float) -> Counter[str]:
         rng, seen = random.Random(i), Counter[str]()
@@ -272,8 +273,11 @@ def raw(engine: Engine, pick: Callable[[random.Random], Level]) -> Body:
             while time.perf_counter() < deadline:
                 v, loc = pick(rng)
                 try:
-                    row = conn.execute(RESERVE, {"v": v, "l": loc, "q": 1, "now": utcnow()}).first()
-                    conn.commit()
+                    with db.writing():  # the queue every writer of this process joins
+                        row = conn.execute(
+                            RESERVE, {"v": v, "l": loc, "q": 1, "now": utcnow()}
+                        ).first()
+                        conn.commit()
                     seen["ok" if row else "refused"] += 1
                 except Exception as e:
                     conn.rollback()
@@ -348,37 +352,55 @@ def atp_p99_ms(db: Database, world: World, calls: int) -> tuple[float, float]:
 
 @contextmanager
 def counted(engine: Engine) -> Iterator[Counter[str]]:
-    """What reaches the database: statements, and BEGIN/COMMIT/pings sent outside them."""
+    """What reaches the database in one unit of work, however it is sent.
+
+    SQLite: the library's own trace of every statement it runs (BEGIN and COMMIT
+    included). PostgreSQL: SQLAlchemy's statements, `Prepared` statements, the BEGIN
+    psycopg sends before the first statement, and the COMMIT.
+    """
     box: Counter[str] = Counter()
-    sqlite = engine.dialect.name == "sqlite"
+    if engine.dialect.name == "sqlite":
 
-    def on_statement(*_: Any) -> None:
-        box["sql"] += 1  # on SQLite this includes our own BEGIN IMMEDIATE
+        def trace(statement: str) -> None:
+            box[statement.split(None, 1)[0].lower()] += 1
 
-    def on_begin(*_: Any) -> None:
-        if not sqlite:
-            box["begin"] += 1  # psycopg sends BEGIN itself before the first statement
+        def on_checkout(dbapi_conn: Any, *_: Any) -> None:
+            dbapi_conn.set_trace_callback(trace)
 
-    def on_commit(*_: Any) -> None:
-        box["commit"] += 1
+        def on_checkin(dbapi_conn: Any, *_: Any) -> None:
+            dbapi_conn.set_trace_callback(None)
 
-    def on_checkout(*_: Any) -> None:
-        if getattr(engine.pool, "_pre_ping", False):
-            box["ping"] += 1
+        hooks: list[tuple[Any, str, Callable[..., None]]] = [
+            (engine.pool, "checkout", on_checkout),
+            (engine.pool, "checkin", on_checkin),
+        ]
+    else:
 
-    hooks = [
-        (engine, "before_cursor_execute", on_statement),
-        (engine, "begin", on_begin),
-        (engine, "commit", on_commit),
-        (engine.pool, "checkout", on_checkout),
-    ]
+        def on_statement(*_: Any) -> None:
+            box["sql"] += 1
+
+        def on_begin(*_: Any) -> None:
+            box["begin"] += 1
+
+        def on_commit(*_: Any) -> None:
+            box["commit"] += 1
+
+        hooks = [
+            (engine, "before_cursor_execute", on_statement),
+            (engine, "begin", on_begin),
+            (engine, "commit", on_commit),
+        ]
     for target, name, fn in hooks:
         event.listen(target, name, fn)
+    if engine.dialect.name != "sqlite":
+        prepared.observers.append(on_statement)
     try:
         yield box
     finally:
         for target, name, fn in hooks:
             event.remove(target, name, fn)
+        if engine.dialect.name != "sqlite":
+            prepared.observers.remove(on_statement)
 
 
 def statements_per_reservation(db: Database, world: World) -> Counter[str]:
@@ -421,7 +443,7 @@ def run(backend: str, db: Database, args: argparse.Namespace) -> dict[str, Any]:
 
     hot_seen, hot_s = hammer(THREADS, args.seconds, through_service(db, hot, "hot"))
     _, after_hot = holds_add_up(db, world)  # before the raw twin, which takes units without holds
-    hot_raw, hot_raw_s = hammer(THREADS, args.seconds, raw(db.engine, hot))
+    hot_raw, hot_raw_s = hammer(THREADS, args.seconds, raw(db, hot))
     sold = sellout(db, world)
     beyond, after_sellout = holds_add_up(db, world)
     hot_reserved, hot_holds, _ = after_hot["hot"]
@@ -435,7 +457,7 @@ def run(backend: str, db: Database, args: argparse.Namespace) -> dict[str, Any]:
     spread_seen, spread_s = hammer(
         THREADS, args.seconds, through_service(db, world.spread_level, "spread")
     )
-    spread_raw, spread_raw_s = hammer(THREADS, args.seconds, raw(db.engine, world.spread_level))
+    spread_raw, spread_raw_s = hammer(THREADS, args.seconds, raw(db, world.spread_level))
     p50, p99 = atp_p99_ms(db, world, args.atp_calls)
 
     result = {

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from omnichannel.db.session import DatabaseBusy
 from omnichannel.kernel.errors import DomainError
 
 log = logging.getLogger("omnichannel.api")
@@ -174,6 +175,18 @@ def install_error_handlers(app: FastAPI) -> None:
             code="edit_conflict",
             title="Conflict",
             detail="Somebody else changed this resource first; reload and retry.",
+        )
+
+    @app.exception_handler(DatabaseBusy)
+    async def _busy(request: Request, exc: DatabaseBusy) -> JSONResponse:
+        log.warning("writer queue timed out on %s %s", request.method, request.url.path)
+        return problem_response(
+            request,
+            status=503,
+            code="database_busy",
+            title="Service busy",
+            detail="Too many changes at once; nothing was written. Retry shortly.",
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

@@ -3,11 +3,12 @@
 from omnichannel.db.base import Base, TimestampMixin, VersionedMixin
 from omnichannel.db.engine import backend_name, make_engine
 from omnichannel.db.outbox import OutboxEvent, record_event, record_events
-from omnichannel.db.session import Database, unit_of_work
+from omnichannel.db.session import Database, DatabaseBusy, unit_of_work
 
 __all__ = [
     "Base",
     "Database",
+    "DatabaseBusy",
     "OutboxEvent",
     "TimestampMixin",
     "VersionedMixin",

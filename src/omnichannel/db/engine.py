@@ -77,6 +77,8 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, echo: bool) -> Engine:
         # then writes can fail with SQLITE_BUSY when another writer got in between,
         # and busy_timeout cannot help it. Readers stay DEFERRED and never wait.
         read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # Straight to the driver: this runs for every unit of work, and a Core
+        # execution would cost more than the BEGIN itself.
+        conn.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

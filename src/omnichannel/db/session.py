@@ -4,6 +4,7 @@ flush."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,12 +14,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from omnichannel.db.engine import READ_ONLY, backend_name, make_engine
 
 
+class DatabaseBusy(Exception):
+    """A writer waited longer than the busy timeout for its turn."""
+
+
 class Database:
     """One engine and its session factories, created once per process."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, busy_timeout_ms: int = 5000) -> None:
         self.engine = engine
         self.backend = backend_name(engine)
+        # SQLite has one writer at a time. Writers of this process queue here, where a
+        # released slot wakes the next at once, rather than in SQLite's busy handler,
+        # which polls with sleeps of 1 to 100 ms. Other processes still meet the file
+        # lock and its busy timeout.
+        self._writer_slot = threading.Lock() if self.backend == "sqlite" else None
+        self._busy_timeout_s = busy_timeout_ms / 1000
         self._writer = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._reader = sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=False
@@ -26,10 +37,27 @@ class Database:
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000) -> Database:
-        return cls(make_engine(url, pool_size=pool_size, busy_timeout_ms=busy_timeout_ms))
+        return cls(
+            make_engine(url, pool_size=pool_size, busy_timeout_ms=busy_timeout_ms),
+            busy_timeout_ms=busy_timeout_ms,
+        )
 
     def session(self, *, read_only: bool = False) -> Session:
         return (self._reader if read_only else self._writer)()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this process's writer slot (SQLite only) for the block."""
+        slot = self._writer_slot
+        if slot is None:
+            yield
+            return
+        if not slot.acquire(timeout=self._busy_timeout_s):
+            raise DatabaseBusy("Another writer held the database for too long.")
+        try:
+            yield
+        finally:
+            slot.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -40,6 +68,16 @@ def unit_of_work(
     db: Database, *, read_only: bool = False, actor: str | None = None
 ) -> Iterator[Session]:
     """A session whose work is committed if the block succeeds and rolled back if not."""
+    if read_only:
+        with _unit(db, read_only=True, actor=actor) as session:
+            yield session
+        return
+    with db.writing(), _unit(db, read_only=False, actor=actor) as session:
+        yield session
+
+
+@contextmanager
+def _unit(db: Database, *, read_only: bool, actor: str | None) -> Iterator[Session]:
     session = db.session(read_only=read_only)
     if actor:
         session.info["actor"] = actor

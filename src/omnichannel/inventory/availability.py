@@ -1,34 +1,29 @@
-"""Available-to-promise per channel, pickup options near a customer, and the
-projector that publishes `inventory.availability_changed`.
+"""Available-to-promise per channel and pickup options near a customer.
 
 Reads are exact and never write: holds that are overdue but not yet swept count as
 free (the lazy half of expiry), so what a channel shows is what a reservation can
-take. Publishing is asynchronous: every stock change marks its variant dirty in its
-own transaction, and the projector (run by `omni worker`) recomputes those
-variants' ATP per channel and writes an event only where the number changed. A hot
-variant taking hundreds of reservations a second thus yields one event per channel
-per projector round, not one per reservation, and reservations never queue on a
-per-channel counter row.
+take. Publishing the numbers is the projector's job (`projector.py`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Select, case, delete, func, select
+from sqlalchemy import Select, bindparam, case, exists, func, literal, null, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from omnichannel.db import record_events
+from omnichannel.db.idlist import any_id, id_list
+from omnichannel.db.types import UTCDateTime
 from omnichannel.inventory.expiry import expired_holds_filter
 from omnichannel.inventory.geo import distance_km
 from omnichannel.inventory.models import (
-    AvailabilityDirty,
-    ChannelAvailability,
     LocationStockSettings,
     Reservation,
     StockLevel,
@@ -98,18 +93,25 @@ def channel_stock(channel: Any) -> ChannelStock:
     )
 
 
+def dialect_of(session: Session) -> Dialect:
+    return session.get_bind().dialect
+
+
+@lru_cache(maxsize=8)
 def _level_query(
-    variant_ids: Sequence[uuid.UUID], location_ids: Sequence[uuid.UUID] | None, now: datetime
+    dialect: str, at_locations: bool
 ) -> Select[uuid.UUID, uuid.UUID, int, int, int, int]:
-    """The levels of these variants (at these locations), with effective safety stock
-    and overdue holds subtracted from `reserved`."""
+    """The levels of `:ids` (at `:locs`), with effective safety stock and the holds
+    overdue at `:now` subtracted from `reserved`. Built once per dialect: the ids are
+    one bound value each, so the statement is the same whatever is asked."""
+    ids, now = id_list("ids"), bindparam("now", type_=UTCDateTime())
     overdue = (
         select(
             Reservation.variant_id,
             Reservation.location_id,
             func.sum(Reservation.quantity).label("qty"),
         )
-        .where(expired_holds_filter(now), Reservation.variant_id.in_(variant_ids))
+        .where(expired_holds_filter(now), any_id(dialect, Reservation.variant_id, ids))
         .group_by(Reservation.variant_id, Reservation.location_id)
         .subquery()
     )
@@ -132,14 +134,23 @@ def _level_query(
             (overdue.c.variant_id == StockLevel.variant_id)
             & (overdue.c.location_id == StockLevel.location_id),
         )
-        .where(StockLevel.variant_id.in_(variant_ids))
+        .where(any_id(dialect, StockLevel.variant_id, ids))
     )
-    if location_ids is not None:
-        q = q.where(StockLevel.location_id.in_(location_ids))
+    if at_locations:
+        q = q.where(any_id(dialect, StockLevel.location_id, id_list("locs")))
     return q
 
 
-def _levels(
+def _params(
+    variant_ids: Sequence[uuid.UUID], location_ids: Sequence[uuid.UUID] | None, now: datetime
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"ids": list(variant_ids), "now": now}
+    if location_ids is not None:
+        params["locs"] = list(location_ids)
+    return params
+
+
+def levels_by_variant(
     session: Session,
     variant_ids: Sequence[uuid.UUID],
     location_ids: Sequence[uuid.UUID] | None,
@@ -147,8 +158,9 @@ def _levels(
 ) -> dict[uuid.UUID, list[LevelView]]:
     """The levels of these variants (at these locations), one query."""
     out: dict[uuid.UUID, list[LevelView]] = defaultdict(list)
+    q = _level_query(dialect_of(session).name, location_ids is not None)
     for v, loc, on_hand, reserved, allowance, safety in session.execute(
-        _level_query(variant_ids, location_ids, now)
+        q, _params(variant_ids, location_ids, now)
     ):
         out[v].append(LevelView(loc, on_hand, int(reserved), allowance, int(safety)))
     return out
@@ -161,39 +173,83 @@ class Totals:
     unlimited: bool
 
 
+@lru_cache(maxsize=4)
+def _totals_query(dialect: str) -> Select[Any]:
+    """Per variant of `:ids`: the sums over `:locs`, and its backorder policy."""
+    lv = _level_query(dialect, True).subquery()
+    free = lv.c.on_hand - lv.c.reserved - lv.c.safety
+    backorderable = free + lv.c.allowance
+    sums = (
+        select(
+            lv.c.variant_id,
+            func.sum(case((free > 0, free), else_=0)).label("atp"),
+            func.sum(case((backorderable > 0, backorderable), else_=0)).label("orderable"),
+            func.max(lv.c.allowance).label("top"),
+        )
+        .group_by(lv.c.variant_id)
+        .cte("sums")
+    )
+    policy = (
+        select(StockPolicy.variant_id, StockPolicy.preorder_until)
+        .where(any_id(dialect, StockPolicy.variant_id, id_list("ids")), StockPolicy.backorder)
+        .cte("policy")
+    )
+    stocked = select(
+        sums.c.variant_id,
+        sums.c.atp,
+        sums.c.orderable,
+        sums.c.top,
+        policy.c.variant_id.is_not(None),
+        policy.c.preorder_until,
+    ).outerjoin(policy, policy.c.variant_id == sums.c.variant_id)
+    # A backorder item may have no level at these locations yet: it still has a policy.
+    unstocked = select(
+        policy.c.variant_id,
+        literal(0),
+        literal(0),
+        null(),
+        literal(True),
+        policy.c.preorder_until,
+    ).where(~exists(select(literal(1)).where(sums.c.variant_id == policy.c.variant_id)))
+    return cast(Select[Any], stocked.union_all(unstocked))
+
+
 def _totals(
     session: Session,
     variant_ids: Sequence[uuid.UUID],
     location_ids: Sequence[uuid.UUID],
     now: datetime,
-) -> dict[uuid.UUID, Totals]:
-    """Per-variant sums over the locations, computed by the database: one row per
-    variant comes back instead of one per level (the hot read of storefronts)."""
-    lv = _level_query(variant_ids, location_ids, now).subquery()
-    free = lv.c.on_hand - lv.c.reserved - lv.c.safety
-    backorderable = free + lv.c.allowance
-    q = select(
-        lv.c.variant_id,
-        func.sum(case((free > 0, free), else_=0)),
-        func.sum(case((backorderable > 0, backorderable), else_=0)),
-        func.max(lv.c.allowance),
-    ).group_by(lv.c.variant_id)
-    return {
-        v: Totals(int(atp), int(orderable), int(top) >= UNLIMITED)
-        for v, atp, orderable, top in session.execute(q)
-    }
+) -> tuple[dict[uuid.UUID, Totals], dict[uuid.UUID, date | None]]:
+    """Per-variant sums over the locations, computed by the database (one row per
+    variant instead of one per level: the hot read of storefronts), and the
+    backorder policies of the same variants, in one round trip."""
+    totals: dict[uuid.UUID, Totals] = {}
+    backorder: dict[uuid.UUID, date | None] = {}
+    rows = session.execute(
+        _totals_query(dialect_of(session).name), _params(variant_ids, location_ids, now)
+    ).all()
+    for v, atp, orderable, top, has_policy, preorder_until in rows:
+        if top is not None:
+            totals[v] = Totals(int(atp), int(orderable), int(top) >= UNLIMITED)
+        if has_policy:
+            backorder[v] = preorder_until
+    return totals, backorder
 
 
-def _policies(session: Session, variant_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, date | None]:
+def backorder_policies(
+    session: Session, variant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, date | None]:
+    """Preorder date (or None) of the variants among these that may be backordered."""
     rows = session.execute(
         select(StockPolicy.variant_id, StockPolicy.preorder_until).where(
-            StockPolicy.variant_id.in_(variant_ids), StockPolicy.backorder.is_(True)
+            any_id(dialect_of(session), StockPolicy.variant_id, variant_ids),
+            StockPolicy.backorder.is_(True),
         )
     )
     return {r.variant_id: r.preorder_until for r in rows}
 
 
-def _summarise(
+def summarise(
     variant_id: uuid.UUID,
     totals: Totals,
     channel: ChannelStock,
@@ -213,7 +269,7 @@ def _summarise(
     return VariantAvailability(variant_id, atp, orderable, status, preorder_until, locations)
 
 
-def _totals_of(views: list[LevelView]) -> Totals:
+def totals_of(views: list[LevelView]) -> Totals:
     return Totals(
         sum(v.atp for v in views),
         sum(v.orderable for v in views),
@@ -258,15 +314,15 @@ def availability(
         )
     ids = list(dict.fromkeys(variant_ids))
     now = now or utcnow()
-    backorder = _policies(session, ids)
     if not with_locations:
-        totals = _totals(session, ids, channel.sell_from, now)
-        return [_summarise(v, totals.get(v, _NONE), channel, backorder, []) for v in ids]
-    levels = _levels(session, ids, channel.sell_from, now)
+        totals, backorder = _totals(session, ids, channel.sell_from, now)
+        return [summarise(v, totals.get(v, _NONE), channel, backorder, []) for v in ids]
+    backorder = backorder_policies(session, ids)
+    levels = levels_by_variant(session, ids, channel.sell_from, now)
     return [
-        _summarise(
+        summarise(
             v,
-            _totals_of(levels.get(v, [])),
+            totals_of(levels.get(v, [])),
             channel,
             backorder,
             _detail(levels.get(v, []), channel),
@@ -310,7 +366,9 @@ def pickup_options(
     stores = locations.get_locations(session, location_ids=channel.pickup_at)
     levels = {
         v.location_id: v
-        for v in _levels(session, [variant_id], channel.pickup_at, now).get(variant_id, [])
+        for v in levels_by_variant(session, [variant_id], channel.pickup_at, now).get(
+            variant_id, []
+        )
     }
     travelling = in_transit(session, variant_id=variant_id)
     out = []
@@ -345,61 +403,3 @@ def pickup_options(
         key=lambda o: (not o.can_hand_over, o.distance_km if o.distance_km is not None else 0.0)
     )
     return out[:limit]
-
-
-def project(
-    session: Session,
-    *,
-    channels: Iterable[ChannelStock],
-    limit: int = 500,
-    now: datetime | None = None,
-) -> int:
-    """Take up to `limit` dirty variants, recompute their ATP for every channel, and
-    record `inventory.availability_changed` where it moved. Returns events written."""
-    now = now or utcnow()
-    claim = select(AvailabilityDirty.variant_id).order_by(AvailabilityDirty.variant_id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        claim = claim.with_for_update(skip_locked=True)
-    variant_ids = list(session.scalars(claim))
-    if not variant_ids:
-        return 0
-    session.execute(delete(AvailabilityDirty).where(AvailabilityDirty.variant_id.in_(variant_ids)))
-    channels = list(channels)
-    levels = _levels(session, variant_ids, None, now)
-    backorder = _policies(session, variant_ids)
-    published = {
-        (r.channel_id, r.variant_id): r
-        for r in session.scalars(
-            select(ChannelAvailability).where(ChannelAvailability.variant_id.in_(variant_ids))
-        )
-    }
-    events = []
-    for ch in channels:
-        sell_from = set(ch.sell_from)
-        for v in variant_ids:
-            views = [x for x in levels.get(v, []) if x.location_id in sell_from]
-            atp = _summarise(v, _totals_of(views), ch, backorder, []).available
-            row = published.get((ch.id, v))
-            if row is None:
-                if atp == 0 and not views:
-                    continue  # never stocked for this channel: nothing to announce
-                row = ChannelAvailability(
-                    channel_id=ch.id, variant_id=v, available=atp, version=1, updated_at=now
-                )
-                session.add(row)
-            elif row.available == atp:
-                continue
-            else:
-                row.available, row.version, row.updated_at = atp, row.version + 1, now
-            events.append(
-                {
-                    "aggregate_type": "channel_availability",
-                    "aggregate_id": f"{ch.code}:{v}",
-                    "sequence": row.version,
-                    "type": "inventory.availability_changed",
-                    "payload": {"channel": ch.code, "variant_id": str(v), "available": atp},
-                }
-            )
-    session.flush()
-    record_events(session, events)
-    return len(events)

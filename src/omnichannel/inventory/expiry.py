@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, select, update
+from sqlalchemy import ColumnElement, Table, and_, select, update
 from sqlalchemy.orm import Session
 
 from omnichannel.inventory import statements as sql
@@ -78,6 +78,6 @@ def expire_level(
     return expire_overdue(session, variant_id, location_id, now or utcnow())
 
 
-def expired_holds_filter(now: datetime) -> Any:
+def expired_holds_filter(now: datetime | ColumnElement[datetime]) -> Any:
     """SQL condition for holds that are overdue but not yet swept (for lazy reads)."""
     return and_(Reservation.status == ReservationStatus.ACTIVE.value, Reservation.expires_at <= now)

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from omnichannel.inventory import statements as sql
@@ -28,6 +28,7 @@ from omnichannel.inventory.errors import (
 from omnichannel.inventory.expiry import expire_overdue
 from omnichannel.inventory.models import Reservation, StockLevel
 from omnichannel.inventory.rules import MovementKind, OwnerType, ReservationStatus
+from omnichannel.inventory.take import take
 from omnichannel.kernel import new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 
@@ -136,21 +137,10 @@ def reserve(
             errors=[{"field": "ttl_seconds", "message": "out of range", "type": "out_of_range"}],
         )
     merged = _merge(lines)
-    events = []
-    for line in merged:
-        params = {"v": line.variant_id, "l": line.location_id, "q": line.quantity, "now": now}
-        row = session.execute(sql.RESERVE, params).first()
-        if row is None:
-            # Overdue holds may be sitting on the stock: free them (exactly once, whoever
-            # gets there first) and try once more, even if another transaction freed them.
-            expire_overdue(session, line.variant_id, line.location_id, now)
-            row = session.execute(sql.RESERVE, params).first()
-        if row is None:
-            raise _why_not(session, merged.index(line), line)
-        events.append(sql.level_event(line.variant_id, line.location_id, row, "reserved"))
     expires_at = now + ttl if ttl is not None else None
-    held = [
-        Held(
+    held = []
+    for index, line in enumerate(merged):
+        hold = Held(
             id=new_id(),
             variant_id=line.variant_id,
             location_id=line.location_id,
@@ -163,11 +153,14 @@ def reserve(
             created_at=now,
             updated_at=now,
         )
-        for line in merged
-    ]
-    session.execute(insert(_reservations), [{f: getattr(h, f) for f in _HELD_FIELDS} for h in held])
-    sql.mark_dirty(session, (line.variant_id for line in merged))
-    sql.record_level_events(session, events)
+        row = {f: getattr(hold, f) for f in _HELD_FIELDS}
+        if take(session, hold=row, now=now) is None:
+            # Overdue holds may be sitting on the stock: free them (exactly once, whoever
+            # gets there first) and try once more, even if another transaction freed them.
+            expire_overdue(session, line.variant_id, line.location_id, now)
+            if take(session, hold=row, now=now) is None:
+                raise _why_not(session, index, line)
+        held.append(hold)
     return held
 
 

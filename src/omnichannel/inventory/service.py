@@ -2,7 +2,7 @@
 
 The work lives in `reservations` (holds), `operations` (on_hand changes, counts,
 sync), `transfers`, `policies` (backorder, preorder, safety stock), `ledger` (reads
-and the drift check) and `availability` (ATP, pickup, the projector).
+and the drift check), `availability` (ATP, pickup) and `projector`.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from omnichannel.inventory.availability import (
     availability,
     channel_stock,
     pickup_options,
-    project,
 )
 from omnichannel.inventory.expiry import expire_level, levels_with_expired_holds
 from omnichannel.inventory.geo import postcode_coordinates
 from omnichannel.inventory.ledger import Drift, check_ledger, list_levels, list_movements
 from omnichannel.inventory.operations import Change, adjust, count, receive, sync_levels
 from omnichannel.inventory.policies import get_policy, policy_view, set_policy, set_safety_stock
+from omnichannel.inventory.projector import project
 from omnichannel.inventory.reservations import (
     MAX_LINES,
     Held,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from omnichannel.channels.schemas import ChannelUpdate
@@ -578,3 +578,32 @@ def test_the_sweeper_releases_overdue_holds_exactly_once(
         select(Reservation.status).where(Reservation.id.in_([h.id for h in held] + [kept.id]))
     ).all()
     assert sorted(statuses) == ["active", "expired", "expired"]
+
+
+def test_a_batch_mixes_stocked_items_and_a_backorder_item_with_no_level_anywhere(
+    session: Session, world: World
+) -> None:
+    """The batch read folds policies into the totals query; an item with a policy but
+    no stock level at the channel's locations still brings its policy back. With no
+    level there is nowhere to hold it, so it is out of stock, its date still shown."""
+    stocked, never = world.variants[0], world.variants[1]
+    session.execute(delete(StockMovement).where(StockMovement.variant_id == never))
+    inventory.set_policy(
+        session,
+        variant_id=never,
+        backorder=True,
+        backorder_limit=None,
+        preorder_until=date(2027, 3, 1),
+    )
+    session.execute(delete(StockLevel).where(StockLevel.variant_id == never))
+    a, b, c = inventory.availability(
+        session, channel=world.channel, variant_ids=[stocked, never, world.variants[2]]
+    )
+    assert (a.variant_id, a.status, a.available) == (stocked, "in_stock", 10)
+    assert (b.variant_id, b.status, b.preorder_until) == (
+        never,
+        "out_of_stock",
+        date(2027, 3, 1),
+    )
+    assert (b.available, b.orderable) == (0, 0)
+    assert (c.variant_id, c.status) == (world.variants[2], "in_stock")

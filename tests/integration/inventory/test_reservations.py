@@ -13,6 +13,7 @@ from omnichannel.inventory.errors import (
     ReservationNotActive,
 )
 from omnichannel.inventory.models import StockLevel
+from omnichannel.inventory.statements import level_event
 from omnichannel.kernel import utcnow
 
 
@@ -150,6 +151,29 @@ def test_every_change_writes_a_level_event(session, world, owner) -> None:  # ty
     assert len(events) == before + 1
     assert events[-1].payload["reserved"] == 1
     assert events[-1].sequence == 2  # the receipt was 1
+
+
+def test_a_reservation_event_is_exactly_what_every_other_level_change_writes(
+    session, world, owner
+) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL builds the reservation's event in SQL; it must match `level_event`."""
+    v, loc = world.variants[0], world.warehouse
+    session.info["actor"] = "staff:anna"
+    inventory.reserve(session, lines=[inventory.Line(v, loc, 4)], owner=owner(), ttl=None)
+    [event] = session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.type == "inventory.level_changed")
+        .order_by(OutboxEvent.position.desc())
+        .limit(1)
+    ).all()
+    expected = level_event(v, loc, (10, 4, 2), "reserved")
+    assert (event.aggregate_type, event.aggregate_id, event.sequence) == (
+        expected["aggregate_type"],
+        expected["aggregate_id"],
+        expected["sequence"],
+    )
+    assert event.payload == expected["payload"]
+    assert event.actor == "staff:anna"
 
 
 def test_the_projector_publishes_availability_only_when_it_changes(session, world, owner) -> None:  # type: ignore[no-untyped-def]
