@@ -97,6 +97,11 @@ class Cursor:
 
 
 def cursor(session: Session) -> Cursor:
-    """A raw cursor inside the session's transaction (begun if it was not)."""
+    """A raw cursor inside the session's transaction (begun if it was not).
+
+    Pending ORM changes are flushed first, so the raw statements see them.
+    """
+    if session.new or session.deleted or session.dirty:
+        session.flush()
     conn = session.connection()
     return Cursor(conn.connection.dbapi_connection.cursor(), conn.dialect)  # type: ignore[union-attr]

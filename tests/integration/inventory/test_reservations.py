@@ -191,3 +191,14 @@ def test_the_projector_publishes_availability_only_when_it_changes(session, worl
         .order_by(OutboxEvent.position.desc())
     ).first()
     assert last.payload == {"channel": "web", "variant_id": str(v), "available": 7}
+
+
+def test_a_reservation_sees_what_the_same_transaction_has_not_flushed_yet(
+    session, world, owner
+) -> None:  # type: ignore[no-untyped-def]
+    """The hot path runs on the raw cursor; pending ORM changes are flushed first."""
+    v, loc = world.variants[0], world.warehouse
+    level = _level(session, v, loc)
+    level.on_hand = 50  # pending, not flushed
+    inventory.reserve(session, lines=[inventory.Line(v, loc, 40)], owner=owner(), ttl=None)
+    assert (_level(session, v, loc).on_hand, _level(session, v, loc).reserved) == (50, 40)
