@@ -57,6 +57,8 @@ def _routers() -> list[APIRouter]:
     from omnichannel.inventory.api_ledger import router as ledger
     from omnichannel.inventory.api_reservations import router as reservations
     from omnichannel.locations.api import router as locations
+    from omnichannel.pricing.api import router as pricing
+    from omnichannel.pricing.api_quote import router as pricing_quote
     from omnichannel.security.api import router as security
 
     return [
@@ -69,6 +71,8 @@ def _routers() -> list[APIRouter]:
         ledger,
         reservations,
         availability,
+        pricing,
+        pricing_quote,
     ]
 
 

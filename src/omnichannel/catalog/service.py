@@ -13,6 +13,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.catalog import taxonomy
 from omnichannel.catalog.errors import GtinTaken, ProductCodeTaken, SkuTaken
+
+# Re-exported for other domains, which read the catalog only through this module.
+from omnichannel.catalog.facts import VariantFacts as VariantFacts
+from omnichannel.catalog.facts import existing_ids as existing_ids
+from omnichannel.catalog.facts import pricing_facts as pricing_facts
 from omnichannel.catalog.models import Brand, Category, Product, Variant
 from omnichannel.catalog.rules import (
     InvalidGtin,

@@ -22,6 +22,7 @@ class Scope(StrEnum):
     LOCATIONS_READ = "locations:read"
     INVENTORY_READ = "inventory:read"  # availability for the channel
     INVENTORY_RESERVE = "inventory:reserve"  # hold stock for carts and orders
+    PRICING_READ = "pricing:read"  # quotes and prices to show
 
 
 class LocationRole(StrEnum):

@@ -18,10 +18,11 @@ app.add_typer(import_app, name="import")
 
 
 def _register_subcommands() -> None:
-    from omnichannel.cli import catalog, inventory
+    from omnichannel.cli import catalog, inventory, pricing
 
     catalog.register(import_app)
     inventory.register(app, import_app)
+    pricing.register(app, import_app)
 
 
 @app.command()

@@ -18,7 +18,9 @@ from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate
 from omnichannel.config import get_settings
 from omnichannel.db import Database, unit_of_work
 from omnichannel.demo import data
+from omnichannel.demo.pricing import PricingReport, load_pricing
 from omnichannel.inventory import service as inventory
+from omnichannel.kernel import utcnow
 from omnichannel.locations import service as locations
 from omnichannel.locations.schemas import LocationCreate
 from omnichannel.security import service as security
@@ -34,6 +36,7 @@ class DemoReport:
     loaded: bool
     variants: int = 0
     api_keys: dict[str, str] = field(default_factory=dict)
+    pricing: PricingReport = field(default_factory=PricingReport)
 
     def print(self, console: Console) -> None:
         s = get_settings()
@@ -41,8 +44,11 @@ class DemoReport:
         if self.loaded:
             console.print(
                 f"[green]Loaded the demo retailer[/] {data.RETAILER}: {len(data.LOCATIONS)} locations, "
-                f"{len(data.CHANNELS)} channels, {self.variants} variants."
+                f"{len(data.CHANNELS)} channels, {self.variants} variants, "
+                f"{self.pricing.lists} price lists, {self.pricing.promotions} promotions."
             )
+            if self.pricing.coupons:
+                console.print(f"Coupons to try: {', '.join(self.pricing.coupons)}", soft_wrap=True)
         else:
             console.print(
                 f"[yellow]Demo retailer {data.RETAILER} already loaded[/]; keeping it as it is."
@@ -107,11 +113,20 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
                     location_ids=[ids[c] for c in scope],
                 ),
             )
-        docs = [ProductImport.model_validate(d) for d in data.products(seed)]
+        raw = data.products(seed)
+        docs = [ProductImport.model_validate(d) for d in raw]
         for start in range(0, len(docs), _BATCH):
             import_products(session, products=docs[start : start + _BATCH])
         report.variants = sum(len(d.variants) for d in docs)
-        _load_stock(session, seed, ids, [v.sku for d in docs for v in d.variants])
+        skus = [v.sku for d in docs for v in d.variants]
+        _load_stock(session, seed, ids, skus)
+        report.pricing = load_pricing(
+            session,
+            seed=seed,
+            products=raw,
+            variant_ids=variant_ids_by_sku(session, skus=skus),
+            now=utcnow(),
+        )
     return report
 
 

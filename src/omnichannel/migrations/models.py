@@ -6,6 +6,7 @@ from omnichannel.db import Base
 from omnichannel.db import outbox as outbox_models
 from omnichannel.inventory import models as inventory_models
 from omnichannel.locations import models as locations_models
+from omnichannel.pricing import models as pricing_models
 from omnichannel.security import models as security_models
 
 metadata = Base.metadata
@@ -17,5 +18,6 @@ __all__ = [
     "locations_models",
     "metadata",
     "outbox_models",
+    "pricing_models",
     "security_models",
 ]

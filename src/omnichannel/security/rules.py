@@ -31,12 +31,15 @@ class Permission(StrEnum):
     INVENTORY_WRITE = "inventory:write"
     INVENTORY_RESERVE = "inventory:reserve"  # hold stock for a cart, order or customer
     INVENTORY_MANAGE = "inventory:manage"  # policies, safety stock, bulk sync from the ERP
+    PRICING_READ = "pricing:read"  # quotes, prices to show, lists, promotions, parity
+    PRICING_WRITE = "pricing:write"  # price lists, prices, promotions and coupons
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset({ALL}),
     Role.STORE_ASSOCIATE: frozenset(
         {
+            Permission.PRICING_READ,
             Permission.INVENTORY_READ,
             Permission.INVENTORY_WRITE,
             Permission.INVENTORY_RESERVE,
@@ -48,6 +51,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
     Role.CALL_CENTER_AGENT: frozenset(
         {
+            Permission.PRICING_READ,
             Permission.INVENTORY_READ,
             Permission.INVENTORY_RESERVE,
             Permission.CATALOG_READ,
@@ -66,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
     Role.MARKETING_ANALYST: frozenset(
         {
+            Permission.PRICING_READ,
             Permission.INVENTORY_READ,
             Permission.CATALOG_READ,
             Permission.LOCATIONS_READ,

@@ -1,0 +1,1 @@
+"""Pricing: price lists per currency and segment, VAT, promotions and coupons, the quote."""

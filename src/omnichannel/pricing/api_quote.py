@@ -1,0 +1,304 @@
+"""The quote, prices to display (with the EU Omnibus reference), price history and the
+channel parity report over HTTP. Every channel asks the same questions here and gets
+the same answers; a channel's API key is recorded as the quote's channel."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from omnichannel.api.deps import READS_ONLY, SessionDep, require
+from omnichannel.api.errors import problem_responses
+from omnichannel.kernel import Principal
+from omnichannel.kernel.errors import InvalidInput
+from omnichannel.pricing import service
+from omnichannel.pricing.display import MAX_VARIANTS
+from omnichannel.pricing.errors import field_error
+from omnichannel.pricing.rules import REFUSAL_TEXT, SEGMENT_PATTERN, Refusal
+from omnichannel.pricing.schemas import check_currency
+from omnichannel.pricing.schemas_quote import (
+    AppliedPromotionRead,
+    CouponResultRead,
+    DeliveryRead,
+    DifferenceRead,
+    DisplayPriceRead,
+    HistoryRead,
+    LineDiscountRead,
+    OverrideRead,
+    ParityRead,
+    QuoteLineRead,
+    QuoteRead,
+    QuoteRequest,
+    TotalsRead,
+    VatRead,
+)
+from omnichannel.security.rules import Permission
+
+router = APIRouter(prefix="/pricing", tags=["pricing"])
+
+Reader = Annotated[Principal, Depends(require(Permission.PRICING_READ))]
+
+CurrencyQuery = Annotated[
+    str, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.", examples=["PLN"])
+]
+SegmentsQuery = Annotated[
+    list[str] | None,
+    Query(
+        alias="segment",
+        max_length=20,
+        description="The customer's segment codes (repeat the parameter).",
+    ),
+]
+ChannelQuery = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Staff only: price as this channel would (a channel key is its channel).",
+    ),
+]
+
+
+def _channel(principal: Principal, asked: str | None) -> str | None:
+    """A channel quotes as itself; staff may name one (attribution and overrides)."""
+    if principal.kind == "channel":
+        if asked is not None and asked != principal.channel_code:
+            raise InvalidInput(
+                "A channel's API key quotes as its own channel.",
+                errors=[field_error("channel", "not this key's channel", "wrong_channel")],
+            )
+        return principal.channel_code
+    return asked
+
+
+def _currency(value: str) -> str:
+    try:
+        return check_currency(value)
+    except ValueError as e:
+        raise InvalidInput(
+            str(e), errors=[field_error("currency", str(e), "unsupported_currency")]
+        ) from None
+
+
+def _segments(values: list[str] | None) -> list[str]:
+    out = values or []
+    for i, s in enumerate(out):
+        if not re.match(SEGMENT_PATTERN, s):
+            raise InvalidInput(
+                f"{s!r} is not a segment code.",
+                errors=[
+                    field_error(f"segment.{i}", "not a segment code", "string_pattern_mismatch")
+                ],
+            )
+    return out
+
+
+@router.post(
+    "/quote",
+    response_model=QuoteRead,
+    summary="Price a cart: lines, promotions, coupons, VAT, totals",
+    responses=problem_responses(401, 403, 422),
+    openapi_extra=READS_ONLY,
+)
+def quote(data: QuoteRequest, principal: Reader, session: SessionDep) -> QuoteRead:
+    q = service.quote(
+        session,
+        items=[service.Item(x.variant_id, x.quantity) for x in data.lines],
+        currency=data.currency,
+        segments=data.segments,
+        customer_id=data.customer_id,
+        coupons=data.coupons,
+        channel=_channel(principal, data.channel),
+        at=data.at,
+        delivery_price=data.delivery_price,
+    )
+    return to_read(q)
+
+
+def to_read(q: service.Quote) -> QuoteRead:
+    """The public shape of a quote."""
+    codes = {o.id: o.code for o in q.offers.values()}
+    p = q.priced
+    coupon_of = {c.promotion_id: c.code for c in q.coupons if c.accepted}
+    applied = list(p.applied) + ([p.free_delivery] if p.free_delivery else [])
+    return QuoteRead(
+        currency=q.currency,
+        at=q.at,
+        channel=q.channel,
+        customer_id=q.customer_id,
+        segments=list(q.segments),
+        lines=[
+            QuoteLineRead(
+                index=ql.index,
+                variant_id=ql.priced.line.variant_id,
+                sku=ql.sku,
+                quantity=ql.priced.line.quantity,
+                price_list=ql.price_list,
+                base_price=ql.base_price,
+                unit_price=ql.priced.line.unit_price,
+                subtotal=ql.priced.subtotal,
+                discounts=[
+                    LineDiscountRead(promotion=codes[pid], amount=amount)
+                    for pid, amount in ql.priced.discounts
+                ],
+                discount=ql.priced.discount,
+                total=ql.priced.total,
+                net=ql.priced.net,
+                vat=ql.priced.vat_amount,
+                vat_rate=ql.priced.line.vat.code,
+            )
+            for ql in q.lines
+        ],
+        promotions=[
+            AppliedPromotionRead(
+                code=a.offer.code,
+                name=a.offer.name,
+                kind=a.offer.kind,
+                amount=a.amount,
+                coupon=coupon_of.get(a.offer.id),
+                lines=list(a.lines),
+                explanation=a.explanation,
+            )
+            for a in applied
+        ],
+        free_delivery=p.free_delivery is not None,
+        delivery=DeliveryRead(
+            price=p.delivery.price,
+            discount=p.delivery.discount,
+            total=p.delivery.total,
+            net=p.delivery.net,
+            vat=p.delivery.vat_amount,
+            vat_rate=p.delivery.vat.code,
+        )
+        if p.delivery
+        else None,
+        coupons=[
+            CouponResultRead(
+                code=c.code,
+                accepted=c.accepted,
+                promotion=c.promotion_code,
+                reason=c.reason,
+                message=REFUSAL_TEXT[Refusal(c.reason)] if c.reason else None,
+            )
+            for c in q.coupons
+        ],
+        totals=TotalsRead(
+            subtotal=p.subtotal, discount=p.discount, total=p.total, net=p.net, vat=p.vat_amount
+        ),
+        vat=[VatRead(rate=v.vat.code, gross=v.gross, net=v.net, vat=v.vat_amount) for v in p.vat],
+    )
+
+
+@router.get(
+    "/prices",
+    response_model=list[DisplayPriceRead],
+    summary="Prices to show, with the lowest price of the 30 days before a reduction",
+    responses=problem_responses(401, 403, 422),
+)
+def display_prices(
+    principal: Reader,
+    session: SessionDep,
+    variant_id: Annotated[
+        list[uuid.UUID], Query(min_length=1, max_length=MAX_VARIANTS, description="Repeat it.")
+    ],
+    currency: CurrencyQuery = "PLN",
+    segments: SegmentsQuery = None,
+    channel: ChannelQuery = None,
+    at: Annotated[datetime | None, Query(description="Default now; with a time zone.")] = None,
+) -> list[DisplayPriceRead]:
+    if at is not None and at.tzinfo is None:
+        raise InvalidInput(
+            "`at` needs a time zone.",
+            errors=[field_error("at", "needs a time zone", "timezone_aware")],
+        )
+    found = service.display_prices(
+        session,
+        variant_ids=variant_id,
+        currency=_currency(currency),
+        segments=_segments(segments),
+        channel=_channel(principal, channel),
+        at=at,
+    )
+    return [
+        DisplayPriceRead(
+            variant_id=d.variant_id,
+            sku=d.sku,
+            currency=d.currency,
+            price_list=d.price_list,
+            list_price=d.list_price,
+            price=d.price,
+            base_price=d.base_price,
+            promotions=list(d.promotions),
+            on_promotion=d.on_promotion,
+            lowest_price_30d=d.lowest_price_30d,
+            reduction_started_at=d.reduction_started_at,
+        )
+        for d in found
+    ]
+
+
+@router.get(
+    "/variants/{variant_id}/history",
+    response_model=list[HistoryRead],
+    summary="A variant's recorded prices per list, scheduled ones included",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def price_history(
+    variant_id: uuid.UUID,
+    _: Reader,
+    session: SessionDep,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+) -> list[HistoryRead]:
+    rows = service.price_history(session, variant_id=variant_id, currency=currency)
+    return [
+        HistoryRead(
+            price_list=r.price_list,
+            currency=r.currency,
+            starts_at=r.starts_at,
+            list_price=r.list_price,
+            price=r.price,
+        )
+        for r in rows
+    ]
+
+
+@router.get(
+    "/parity",
+    response_model=ParityRead,
+    summary="Quote sample carts in every channel; list every difference and its cause",
+    responses=problem_responses(401, 403, 422),
+)
+def parity(
+    _: Reader,
+    session: SessionDep,
+    currency: CurrencyQuery = "PLN",
+    carts: Annotated[int, Query(ge=1, le=200, description="Random carts to try.")] = 20,
+) -> ParityRead:
+    r = service.parity(session, currency=_currency(currency), carts=carts)
+    return ParityRead(
+        at=r.at,
+        currency=r.currency,
+        channels=list(r.channels),
+        carts=r.carts,
+        quotes=r.quotes,
+        overrides=[
+            OverrideRead(kind=o.kind, code=o.code, channels=list(o.channels)) for o in r.overrides
+        ],
+        differences=[
+            DifferenceRead(
+                channel=d.channel,
+                segments=list(d.segments),
+                cart=list(d.cart),
+                sku=d.sku,
+                field=d.field,
+                reference=d.reference,
+                value=d.value,
+                cause=d.cause,
+            )
+            for d in r.differences
+        ],
+    )

@@ -1,0 +1,64 @@
+"""Pricing errors, each with its stable code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omnichannel.kernel.errors import Conflict, InvalidInput, NotFound
+
+
+class PriceListCodeTaken(Conflict):
+    code = "price_list_code_taken"
+
+
+class BaseListExists(Conflict):
+    """A currency has one active base list: the one price every customer starts from."""
+
+    code = "base_list_exists"
+
+
+class PromotionCodeTaken(Conflict):
+    code = "promotion_code_taken"
+
+
+class CouponCodeTaken(Conflict):
+    code = "coupon_code_taken"
+
+
+class PromotionArchived(Conflict):
+    code = "promotion_archived"
+
+
+class PriceListNotFound(NotFound):
+    code = "price_list_not_found"
+
+
+class PromotionNotFound(NotFound):
+    code = "promotion_not_found"
+
+
+class CouponNotFound(NotFound):
+    code = "coupon_not_found"
+
+
+class Unpriced(InvalidInput):
+    """A line of a quote has no price in the currency asked (or is not for sale)."""
+
+    code = "unpriced"
+
+
+class PriceImportRejected(InvalidInput):
+    """A price import with problems: every one is listed, nothing was written."""
+
+    code = "price_import_rejected"
+    title = "Import rejected"
+
+
+class RedemptionRefused(Conflict):
+    """A promotion or coupon ran out between the quote and the order: quote again."""
+
+    code = "redemption_refused"
+
+
+def field_error(field: str, message: str, type_: str) -> dict[str, Any]:
+    return {"field": field, "message": message, "type": type_}

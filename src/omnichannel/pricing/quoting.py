@@ -1,0 +1,241 @@
+"""The quote: one price for a cart, whichever channel asks.
+
+A quote loads what it needs in two statements — the pricing token together with
+the lines' prices (lists and promotions come from the worker's cache while the token
+holds), and the catalog facts of the lines — plus, only when needed, the usage
+counters of limited promotions and the coupons named; then it hands plain values to
+the pure engine (`engine.price`). Nothing is written: a quote is a read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from omnichannel.kernel import utcnow
+from omnichannel.kernel.errors import InvalidInput
+from omnichannel.pricing import limits, snapshot
+from omnichannel.pricing.engine import Priced, PricedLine, price
+from omnichannel.pricing.errors import Unpriced, field_error
+from omnichannel.pricing.limits import CouponCheck
+from omnichannel.pricing.offers import Cart, Line, Offer
+from omnichannel.pricing.prices import token_and_prices
+from omnichannel.pricing.rules import (
+    MAX_LINES,
+    Refusal,
+    vat_for,
+)
+from omnichannel.pricing.snapshot import ListInfo, Snapshot
+
+if TYPE_CHECKING:
+    from omnichannel.catalog.service import VariantFacts
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A line asked for: which variant, how many."""
+
+    variant_id: uuid.UUID
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteLine:
+    index: int
+    sku: str
+    price_list: str  # code of the list whose price won
+    base_price: int | None  # the unit price in the base list, when different lists apply
+    priced: PricedLine
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    currency: str
+    at: datetime
+    channel: str | None  # recorded for attribution only
+    customer_id: uuid.UUID | None
+    segments: tuple[str, ...]
+    lines: tuple[QuoteLine, ...]
+    priced: Priced
+    coupons: tuple[CouponCheck, ...]
+    offers: dict[uuid.UUID, Offer] = field(default_factory=dict)  # every offer applied
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A line resolved to its price and catalog facts, before promotions."""
+
+    line: Line
+    sku: str
+    list_code: str
+    base_price: int | None
+
+
+def quote(
+    session: Session,
+    *,
+    items: Sequence[Item],
+    currency: str = "PLN",
+    segments: Sequence[str] = (),
+    customer_id: uuid.UUID | None = None,
+    coupons: Sequence[str] = (),
+    channel: str | None = None,
+    at: datetime | None = None,
+    delivery_price: int | None = None,
+) -> Quote:
+    """Price a cart: unit and line prices, applied promotions with their explanation,
+    totals and VAT, and why each refused coupon was refused.
+
+    Customers do not exist yet (issue 5): the caller names the customer's `segments`,
+    and `customer_id` only counts per-customer limits. When they do, this function will
+    resolve the segments of `customer_id` itself and add them to those given. The
+    channel never changes the result unless an override for it is configured.
+    """
+    at = at or utcnow()
+    if not items or len(items) > MAX_LINES:
+        raise InvalidInput(
+            f"A quote has 1 to {MAX_LINES} lines.",
+            errors=[field_error("lines", f"1 to {MAX_LINES} lines", "length")],
+        )
+    wanted = frozenset(segments)
+    ids = list(dict.fromkeys(i.variant_id for i in items))
+    token, prices = token_and_prices(session, variant_ids=ids, at=at)
+    snap = snapshot.of_token(session, token)
+    units = resolve(
+        session,
+        snap,
+        items,
+        prices,
+        currency=currency,
+        segments=wanted,
+        channel=channel,
+    )
+    checks, unlocked, blocked = limits.check(
+        session, snap, coupons, customer_id=customer_id, currency=currency, at=at
+    )
+    offers = [o for o in snap.offers if o.id not in blocked]
+    cart = Cart(
+        currency=currency,
+        lines=tuple(u.line for u in units),
+        at=at,
+        segments=wanted,
+        channel=channel,
+        coupons=unlocked,
+        delivery_price=delivery_price,
+    )
+    priced = price(cart, offers)
+    applied = {a.offer.id: a.offer for a in priced.applied}
+    if priced.free_delivery is not None:
+        applied[priced.free_delivery.offer.id] = priced.free_delivery.offer
+    final = tuple(_final(c, applied, priced) for c in checks)
+    return Quote(
+        currency=currency,
+        at=at,
+        channel=channel,
+        customer_id=customer_id,
+        segments=tuple(sorted(wanted)),
+        lines=tuple(
+            QuoteLine(i, u.sku, u.list_code, u.base_price, pl)
+            for i, (u, pl) in enumerate(zip(units, priced.lines, strict=True))
+        ),
+        priced=priced,
+        coupons=final,
+        offers=applied,
+    )
+
+
+def resolve(
+    session: Session,
+    snap: Snapshot,
+    items: Sequence[Item],
+    prices: dict[tuple[uuid.UUID, uuid.UUID], int | None],
+    *,
+    currency: str,
+    segments: frozenset[str],
+    channel: str | None,
+) -> list[Unit]:
+    """Each item with its unit price from the winning list and its catalog facts; 422
+    naming `lines.N.variant_id` for an unknown, unsold or unpriced variant."""
+    from omnichannel.catalog import service as catalog
+
+    base = snap.base_list(currency)
+    if base is None:
+        raise InvalidInput(
+            f"There is no active base price list in {currency}.",
+            errors=[
+                field_error("currency", f"nothing is priced in {currency}", "unpriced_currency")
+            ],
+        )
+    lists = snap.lists_for(currency=currency, segments=segments, channel=channel)
+    facts = catalog.pricing_facts(session, variant_ids=[i.variant_id for i in items])
+    units, errors = units_of(items, lists, base, prices, facts, currency)
+    if errors:
+        unknown = any(e["type"] == "unknown_variant" for e in errors)
+        cls = InvalidInput if unknown else Unpriced
+        raise cls(f"{len(errors)} line(s) cannot be priced.", errors=errors)
+    return units
+
+
+def units_of(
+    items: Sequence[Item],
+    lists: list[ListInfo],
+    base: ListInfo,
+    prices: dict[tuple[uuid.UUID, uuid.UUID], int | None],
+    facts: dict[uuid.UUID, VariantFacts],
+    currency: str,
+) -> tuple[list[Unit], list[dict[str, Any]]]:
+    """The items priced from the lists that apply, the winner first (pure); the
+    problems of those that cannot be, as field errors."""
+    errors = []
+    out = []
+    for n, item in enumerate(items):
+        f = facts.get(item.variant_id)
+        where = f"lines.{n}.variant_id"
+        if f is None:
+            errors.append(field_error(where, "no such variant", "unknown_variant"))
+            continue
+        if not f.active:
+            errors.append(field_error(where, f"{f.sku} is not for sale", "not_for_sale"))
+            continue
+        won = _winner(lists, prices, item.variant_id)
+        if won is None:
+            errors.append(field_error(where, f"{f.sku} has no price in {currency}", "unpriced"))
+            continue
+        info, amount = won
+        base_price = prices.get((base.id, item.variant_id))
+        line = Line(
+            variant_id=item.variant_id,
+            quantity=item.quantity,
+            unit_price=amount,
+            vat=vat_for(f.vat_class),
+            product_id=f.product_id,
+            brand_id=f.brand_id,
+            category_ids=f.category_ids,
+        )
+        out.append(Unit(line, f.sku, info.code, base_price if info.id != base.id else None))
+    return out, errors
+
+
+def _winner(
+    lists: list[ListInfo], prices: dict[tuple[uuid.UUID, uuid.UUID], int | None], v: uuid.UUID
+) -> tuple[ListInfo, int] | None:
+    for info in lists:
+        amount = prices.get((info.id, v))
+        if amount is not None:
+            return info, amount
+    return None
+
+
+def _final(check: CouponCheck, applied: dict[uuid.UUID, Offer], priced: Priced) -> CouponCheck:
+    """A coupon that opened its promotion counts only if the promotion applied."""
+    if not check.accepted or check.promotion_id is None or check.promotion_id in applied:
+        return check
+    reason = priced.refused.get(check.promotion_id, Refusal.NOT_APPLICABLE)
+    return CouponCheck(
+        check.code, False, reason, check.coupon_id, check.promotion_id, check.promotion_code
+    )

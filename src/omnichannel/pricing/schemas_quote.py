@@ -1,0 +1,198 @@
+"""Public contract of the quote, the prices to display (with the EU Omnibus reference),
+the price history and the channel parity report."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from omnichannel.contract import InputModel
+from omnichannel.pricing.rules import (
+    MAX_AMOUNT,
+    MAX_COUPONS,
+    MAX_LINES,
+    MAX_QUANTITY,
+    MAX_SEGMENTS,
+    PromotionKind,
+    Refusal,
+)
+from omnichannel.pricing.schemas import ChannelCode, Currency, Segment, check_currency
+
+
+class QuoteLineIn(InputModel):
+    variant_id: uuid.UUID
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+
+class QuoteRequest(InputModel):
+    lines: list[QuoteLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    currency: Currency = "PLN"
+    customer_id: uuid.UUID | None = Field(
+        None, description="Counts per-customer limits of promotions and coupons."
+    )
+    segments: list[Segment] = Field(
+        default_factory=list,
+        max_length=MAX_SEGMENTS,
+        description="The customer's segments (until customer profiles resolve them).",
+    )
+    coupons: list[str] = Field(
+        default_factory=list, max_length=MAX_COUPONS, description="Coupon codes, any case."
+    )
+    channel: ChannelCode | None = Field(
+        None,
+        description="Staff only: the channel to attribute the quote to. A channel's API key "
+        "is its channel.",
+    )
+    at: AwareDatetime | None = Field(None, description="Price at this time (default now).")
+    delivery_price: int | None = Field(
+        None,
+        strict=True,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="The delivery fee to add, gross minor units; free delivery takes it off.",
+    )
+
+    _cur = field_validator("currency")(check_currency)
+
+    @field_validator("coupons")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if not 1 <= len(code.strip()) <= 64:
+                raise ValueError("a coupon code has 1 to 64 characters")
+        return v
+
+
+class LineDiscountRead(BaseModel):
+    promotion: str = Field(description="Code of the promotion.")
+    amount: int
+
+
+class QuoteLineRead(BaseModel):
+    index: int
+    variant_id: uuid.UUID
+    sku: str
+    quantity: int
+    price_list: str = Field(description="The list whose price won (segment lists may win).")
+    base_price: int | None = Field(
+        description="The base list's unit price, when another list's price won."
+    )
+    unit_price: int = Field(description="Gross, minor units.")
+    subtotal: int = Field(description="unit_price x quantity.")
+    discounts: list[LineDiscountRead]
+    discount: int
+    total: int = Field(description="What the line costs, gross.")
+    net: int
+    vat: int
+    vat_rate: str = Field(description='"23", "8", "5", "0" or "zw" (exempt).')
+
+
+class AppliedPromotionRead(BaseModel):
+    code: str
+    name: str
+    kind: PromotionKind
+    amount: int = Field(description="Minor units taken off.")
+    coupon: str | None
+    lines: list[int] = Field(description="Indexes of the lines it reduced.")
+    explanation: str = Field(description="One line a person can read.")
+
+
+class CouponResultRead(BaseModel):
+    code: str
+    accepted: bool
+    promotion: str | None
+    reason: Refusal | None = Field(description="Why a refused coupon was refused.")
+    message: str | None
+
+
+class DeliveryRead(BaseModel):
+    price: int
+    discount: int
+    total: int
+    net: int
+    vat: int
+    vat_rate: str
+
+
+class VatRead(BaseModel):
+    rate: str
+    gross: int
+    net: int
+    vat: int
+
+
+class TotalsRead(BaseModel):
+    subtotal: int = Field(description="Lines and delivery before promotions.")
+    discount: int
+    total: int = Field(description="To pay, gross: the sum of the lines and delivery.")
+    net: int
+    vat: int
+
+
+class QuoteRead(BaseModel):
+    currency: str
+    at: datetime
+    channel: str | None = Field(description="Recorded for attribution only.")
+    customer_id: uuid.UUID | None
+    segments: list[str]
+    lines: list[QuoteLineRead]
+    promotions: list[AppliedPromotionRead]
+    free_delivery: bool
+    delivery: DeliveryRead | None
+    coupons: list[CouponResultRead]
+    totals: TotalsRead
+    vat: list[VatRead] = Field(description="Per rate: the sums of the lines (and delivery).")
+
+
+class DisplayPriceRead(BaseModel):
+    variant_id: uuid.UUID
+    sku: str
+    currency: str
+    price_list: str | None = Field(description="Null: not priced in this currency.")
+    list_price: int | None
+    price: int | None = Field(description="After automatic item promotions.")
+    base_price: int | None
+    promotions: list[str]
+    on_promotion: bool
+    lowest_price_30d: int | None = Field(
+        description="EU Omnibus: the lowest price of the 30 days before the reduction; "
+        "show it next to a reduced price."
+    )
+    reduction_started_at: datetime | None
+
+
+class HistoryRead(BaseModel):
+    price_list: str
+    currency: str
+    starts_at: datetime
+    list_price: int | None
+    price: int | None
+
+
+class OverrideRead(BaseModel):
+    kind: str = Field(description="`price_list` or `promotion`.")
+    code: str
+    channels: list[str]
+
+
+class DifferenceRead(BaseModel):
+    channel: str
+    segments: list[str]
+    cart: list[str]
+    sku: str
+    field: str = Field(description="`unit_price` or `discount`.")
+    reference: int = Field(description="Without a channel.")
+    value: int = Field(description="In this channel.")
+    cause: str
+
+
+class ParityRead(BaseModel):
+    at: datetime
+    currency: str
+    channels: list[str]
+    carts: int
+    quotes: int
+    overrides: list[OverrideRead]
+    differences: list[DifferenceRead]
