@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OMNI_", env_file=".env", extra="ignore")
+    # Errors never echo the input: it may be a secret key or a URL with a password.
+    model_config = SettingsConfigDict(
+        env_prefix="OMNI_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["dev", "test", "prod"] = Field(
         "dev", description="dev and test allow demo conveniences; prod refuses them."
@@ -31,6 +36,19 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     demo_seed: int = Field(2026, description="Seed of the deterministic demo retailer.")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Base64url of 32 random bytes: encrypts personal data and keys its blind "
+        "indexes. Required when env is prod; `omni customers new-key` prints one.",
+    )
+    retired_secret_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated earlier secret keys, still accepted for reading while "
+        "`omni customers rotate-keys` re-encrypts under the current one.",
+    )
+    segments_recompute_hour: int = Field(
+        2, ge=0, le=23, description="UTC hour after which `omni worker` recomputes segments daily."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -38,6 +56,41 @@ class Settings(BaseSettings):
         if not v.startswith(("sqlite", "postgresql")):
             raise ValueError("only sqlite and postgresql URLs are supported")
         return v
+
+    @field_validator("secret_key", "retired_secret_keys", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("secret_key", "retired_secret_keys")
+    @classmethod
+    def _keys_decode(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            for part in v.get_secret_value().split(","):
+                if part.strip():
+                    decode_secret_key(part)
+        return v
+
+    @model_validator(mode="after")
+    def _production_needs_a_key(self) -> Self:
+        if self.env == "prod" and self.secret_key is None:
+            raise ValueError(
+                "OMNI_SECRET_KEY must be set when OMNI_ENV=prod: personal data is encrypted "
+                "with it (`omni customers new-key` prints a fresh one)"
+            )
+        return self
+
+
+def decode_secret_key(value: str) -> bytes:
+    """The 32 bytes of a base64url-encoded secret key; ValueError when it is not one."""
+    text = value.strip()
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise ValueError("a secret key is base64url text of 32 random bytes") from None
+    if len(raw) != 32:
+        raise ValueError(f"a secret key has 32 bytes, this one {len(raw)}")
+    return raw
 
 
 @lru_cache(maxsize=1)

@@ -52,6 +52,10 @@ def _routers() -> list[APIRouter]:
     # Imported here so that importing omnichannel.api.app stays cheap for tools.
     from omnichannel.catalog.api import router as catalog
     from omnichannel.channels.api import router as channels
+    from omnichannel.customers.api import router as customers
+    from omnichannel.customers.api_activity import router as customer_activity
+    from omnichannel.customers.api_privacy import router as customer_privacy
+    from omnichannel.customers.api_segments import router as customer_segments
     from omnichannel.inventory.api import router as inventory
     from omnichannel.inventory.api_availability import router as availability
     from omnichannel.inventory.api_ledger import router as ledger
@@ -73,6 +77,10 @@ def _routers() -> list[APIRouter]:
         availability,
         pricing,
         pricing_quote,
+        customers,
+        customer_activity,
+        customer_segments,
+        customer_privacy,
     ]
 
 

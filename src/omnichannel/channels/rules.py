@@ -22,6 +22,10 @@ class Scope(StrEnum):
     LOCATIONS_READ = "locations:read"
     INVENTORY_READ = "inventory:read"  # availability for the channel
     INVENTORY_RESERVE = "inventory:reserve"  # hold stock for carts and orders
+    # Customers without their personal data: a key never carries customers:pii.
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_IDENTIFY = "customers:identify"  # checkout: find or start a profile by identity
+    CUSTOMERS_EVENTS = "customers:events"  # web and app send interactions to the timeline
     PRICING_READ = "pricing:read"  # quotes and prices to show
 
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from omnichannel.cli import common
+from omnichannel.cli.customers import NightlySegments
 from omnichannel.db import Database, unit_of_work
 from omnichannel.inventory import service
 from omnichannel.inventory.importing import SourcedLevel, read_stock_file, resolve_levels
@@ -229,10 +230,11 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Run one round and exit."),
     interval: float = typer.Option(1.0, "--interval", min=0.05, help="Seconds between rounds."),
 ) -> None:
-    """Expire overdue reservations and publish availability changes, in a loop."""
+    """Expire overdue holds, publish availability changes, recompute segments nightly."""
     db = common.get_database()
     stop = threading.Event()
     failed = False
+    nightly = NightlySegments(db)  # rule segments, once a day (a separate step)
     try:
         with _stop_on_signals(stop):
             _log(f"worker started on {db.backend}")
@@ -244,6 +246,13 @@ def worker(
                         f"expired holds at {r.levels_swept} level(s) ({r.units_freed} units), "
                         f"published {r.events} availability event(s)"
                         + (f", {r.failures} failure(s)" if r.failures else "")
+                    )
+                segments_run = nightly.run()
+                failed = failed or segments_run.failures > 0
+                if segments_run.recomputed or segments_run.failures:
+                    _log(
+                        f"recomputed {len(segments_run.recomputed)} segment(s)"
+                        + (f", {segments_run.failures} failure(s)" if segments_run.failures else "")
                     )
                 if once or stop.wait(interval):
                     break

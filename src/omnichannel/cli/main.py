@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
+from rich.markup import escape
 
 from omnichannel import __version__
 from omnichannel.cli.common import console, err_console, get_database
@@ -18,10 +20,11 @@ app.add_typer(import_app, name="import")
 
 
 def _register_subcommands() -> None:
-    from omnichannel.cli import catalog, inventory, pricing
+    from omnichannel.cli import catalog, customers, inventory, pricing
 
     catalog.register(import_app)
     inventory.register(app, import_app)
+    customers.register(app)
     pricing.register(app, import_app)
 
 
@@ -71,7 +74,11 @@ def serve(
     """Serve the API."""
     import uvicorn
 
-    s = get_settings()
+    try:
+        s = get_settings()
+    except ValidationError as e:
+        err_console.print(f"[red]Refusing to start:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
     host, port = host or s.host, port or s.port
     console.print(f"API:  http://{host}:{port}/api/v1/health\nDocs: http://{host}:{port}/docs")
     uvicorn.run(
@@ -92,6 +99,7 @@ def demo(
     ),
 ) -> None:
     """Migrate, load the demo retailer (once) and serve it."""
+    from omnichannel.cli.customers import ensure_demo_key
     from omnichannel.db.migrate import upgrade
     from omnichannel.demo.load import load_demo
 
@@ -99,6 +107,10 @@ def demo(
     if s.env == "prod":
         err_console.print("[red]Refusing to load demo data with OMNI_ENV=prod.[/]")
         raise typer.Exit(2)
+    if ensure_demo_key():
+        console.print(
+            "Generated OMNI_SECRET_KEY for the demo's customer data and saved it in .env."
+        )
     db = get_database()
     try:
         upgrade(db.engine)

@@ -18,6 +18,7 @@ from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate
 from omnichannel.config import get_settings
 from omnichannel.db import Database, unit_of_work
 from omnichannel.demo import data
+from omnichannel.demo.customers import load_customers
 from omnichannel.demo.pricing import PricingReport, load_pricing
 from omnichannel.inventory import service as inventory
 from omnichannel.kernel import utcnow
@@ -35,6 +36,7 @@ _BATCH = 100
 class DemoReport:
     loaded: bool
     variants: int = 0
+    customers: int = 0
     api_keys: dict[str, str] = field(default_factory=dict)
     pricing: PricingReport = field(default_factory=PricingReport)
 
@@ -49,6 +51,7 @@ class DemoReport:
             )
             if self.pricing.coupons:
                 console.print(f"Coupons to try: {', '.join(self.pricing.coupons)}", soft_wrap=True)
+            console.print(f"{self.customers} customers with their history, cases and segments.")
         else:
             console.print(
                 f"[yellow]Demo retailer {data.RETAILER} already loaded[/]; keeping it as it is."
@@ -127,6 +130,7 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
             variant_ids=variant_ids_by_sku(session, skus=skus),
             now=utcnow(),
         )
+        report.customers = load_customers(session, seed=seed, skus=skus[:200], location_ids=ids)
     return report
 
 

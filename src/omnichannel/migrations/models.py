@@ -2,6 +2,7 @@
 
 from omnichannel.catalog import models as catalog_models
 from omnichannel.channels import models as channels_models
+from omnichannel.customers import models as customers_models
 from omnichannel.db import Base
 from omnichannel.db import outbox as outbox_models
 from omnichannel.inventory import models as inventory_models
@@ -14,6 +15,7 @@ metadata = Base.metadata
 __all__ = [
     "catalog_models",
     "channels_models",
+    "customers_models",
     "inventory_models",
     "locations_models",
     "metadata",

@@ -31,6 +31,16 @@ class Permission(StrEnum):
     INVENTORY_WRITE = "inventory:write"
     INVENTORY_RESERVE = "inventory:reserve"  # hold stock for a cart, order or customer
     INVENTORY_MANAGE = "inventory:manage"  # policies, safety stock, bulk sync from the ERP
+    # Profiles, timelines, cases, segments of a customer; personal fields need customers:pii.
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_PII = "customers:pii"  # see personal data; every such read is audited
+    CUSTOMERS_WRITE = "customers:write"  # profiles, identities, consents, notes, cases
+    CUSTOMERS_IDENTIFY = "customers:identify"  # checkout: find or start a profile by identity
+    CUSTOMERS_MERGE = "customers:merge"  # fold a duplicate profile into another
+    CUSTOMERS_EVENTS = "customers:events"  # channels: send interactions to the timeline
+    CUSTOMERS_SEGMENTS = "customers:segments"  # define and recompute segments (sizes, no people)
+    CUSTOMERS_PRIVACY = "customers:privacy"  # GDPR export and erasure
+    CUSTOMERS_AUDIT = "customers:audit"  # read the audit log of personal data
     PRICING_READ = "pricing:read"  # quotes, prices to show, lists, promotions, parity
     PRICING_WRITE = "pricing:write"  # price lists, prices, promotions and coupons
 
@@ -47,6 +57,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.LOCATIONS_READ,
             Permission.LOCATIONS_WRITE,
             Permission.CHANNELS_READ,
+            Permission.CUSTOMERS_READ,
+            Permission.CUSTOMERS_PII,
+            Permission.CUSTOMERS_WRITE,
+            Permission.CUSTOMERS_IDENTIFY,
         }
     ),
     Role.CALL_CENTER_AGENT: frozenset(
@@ -57,6 +71,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.CATALOG_READ,
             Permission.LOCATIONS_READ,
             Permission.CHANNELS_READ,
+            Permission.CUSTOMERS_READ,
+            Permission.CUSTOMERS_PII,
+            Permission.CUSTOMERS_WRITE,
+            Permission.CUSTOMERS_IDENTIFY,
+            Permission.CUSTOMERS_MERGE,
         }
     ),
     Role.WAREHOUSE_OPERATOR: frozenset(
@@ -76,6 +95,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.LOCATIONS_READ,
             Permission.CHANNELS_READ,
             Permission.ANALYTICS_READ,
+            # Segment definitions and sizes only: no customer, no personal data.
+            Permission.CUSTOMERS_SEGMENTS,
         }
     ),
 }

@@ -1,0 +1,76 @@
+"""Request dependencies of the customer API.
+
+Reading personal data writes an audit row in the same transaction as the read, so
+these endpoints run in a writing unit of work even for GET: the shared session
+dependency would roll a GET's transaction back and lose the row. The caller is
+authenticated inside that same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.orm import Session
+
+from omnichannel.api.deps import (
+    api_key_scheme,
+    bearer_scheme,
+    get_database,
+    get_principal,
+    require,
+)
+from omnichannel.db import Database, unit_of_work
+from omnichannel.kernel import Principal
+from omnichannel.security.rules import Permission
+
+
+def _audited_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with unit_of_work(db) as session:
+        yield session
+
+
+AuditedSession = Annotated[Session, Depends(_audited_session)]
+
+
+def _audited_principal(
+    request: Request,
+    session: AuditedSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Principal:
+    return get_principal(request, session, bearer, api_key)
+
+
+def audited(permission: str) -> Callable[[Principal], Principal]:
+    """Like `require`, for endpoints that use `AuditedSession`."""
+    check = require(permission)
+
+    def dependency(principal: Annotated[Principal, Depends(_audited_principal)]) -> Principal:
+        return check(principal)
+
+    dependency.__name__ = f"audited_{permission.replace(':', '_')}"
+    return dependency
+
+
+def reveals(principal: Principal) -> bool:
+    """Whether the caller may see personal fields (otherwise they come back null)."""
+    return principal.can(Permission.CUSTOMERS_PII)
+
+
+AuditedReader = Annotated[Principal, Depends(audited(Permission.CUSTOMERS_READ))]
+Reader = Annotated[Principal, Depends(require(Permission.CUSTOMERS_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CUSTOMERS_WRITE))]
+
+
+def staff_id(principal: Principal) -> uuid.UUID | None:
+    """The staff member acting, for the timeline; None for a channel."""
+    return principal.id if principal.kind == "staff" else None
+
+
+def channel_of(principal: Principal, named: str | None) -> str | None:
+    """The channel an action happened in: a channel is itself; staff may name one."""
+    return principal.channel_code if principal.kind == "channel" else named

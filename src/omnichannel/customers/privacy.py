@@ -1,0 +1,128 @@
+"""The data subject's rights: a copy of everything held (GDPR Art. 15 and 20) and
+erasure (Art. 17).
+
+Erasure removes every personal value and keeps the pseudonymous skeleton the business
+must keep: the profile's id (orders will point at it and tax law keeps orders for
+years), the kinds and times of timeline entries and their amounts, the cases' states,
+the consent history's dates (proof that consent was once given lawfully) and the
+audit log. Identities are deleted, so the same e-mail may later start a new profile.
+Outbox events about customers carry ids only, so nothing there needs scrubbing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from omnichannel.customers import audit, consents, profiles, records, segments
+from omnichannel.customers.models import (
+    AuditEntry,
+    CaseMessage,
+    Consent,
+    ConsentChange,
+    Customer,
+    CustomerAddress,
+    CustomerIdentity,
+    SegmentMember,
+    ServiceCase,
+    TimelineEntry,
+)
+from omnichannel.customers.rules import CustomerStatus
+from omnichannel.kernel import utcnow
+
+
+@dataclass
+class Export:
+    profile: profiles.Profile
+    consents: list[Consent]
+    consent_history: list[ConsentChange]
+    timeline: list[TimelineEntry]
+    cases: list[tuple[ServiceCase, list[CaseMessage]]]
+    segments: list[str]
+    merged_ids: list[uuid.UUID]
+    access_log: list[AuditEntry]
+
+
+def export(session: Session, *, customer_id: uuid.UUID) -> Export:
+    """Everything held about a person, decrypted, for them to take away."""
+    customer = records.resolve(session, customer_id)
+    cid = customer.id
+    cases = list(
+        session.scalars(
+            select(ServiceCase).where(ServiceCase.customer_id == cid).order_by(ServiceCase.id)
+        )
+    )
+    messages: dict[uuid.UUID, list[CaseMessage]] = {c.id: [] for c in cases}
+    if cases:
+        for m in session.scalars(
+            select(CaseMessage)
+            .where(CaseMessage.case_id.in_(list(messages)))
+            .order_by(CaseMessage.id)
+        ):
+            messages[m.case_id].append(m)
+    merged_ids = list(
+        session.scalars(
+            select(Customer.id).where(Customer.merged_into_id == cid).order_by(Customer.id)
+        )
+    )
+    # Who looked is recorded against the ids the person had, the merged ones too.
+    access = list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.customer_id.in_([cid, *merged_ids]))
+            .order_by(AuditEntry.id)
+        )
+    )
+    out = Export(
+        profile=profiles.profile(session, customer),
+        consents=list(consents.current(session, customer_id=cid).values()),
+        consent_history=consents.history(session, customer_id=cid),
+        timeline=list(
+            session.scalars(
+                select(TimelineEntry)
+                .where(TimelineEntry.customer_id == cid)
+                .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
+            )
+        ),
+        cases=[(c, messages[c.id]) for c in cases],
+        segments=segments.segments_of(session, customer_id=cid),
+        merged_ids=merged_ids,
+        access_log=access,
+    )
+    audit.record(session, action=audit.Action.EXPORT, customer_ids=[cid], fields=["everything"])
+    return out
+
+
+def erase(session: Session, *, customer_id: uuid.UUID) -> Customer:
+    """Remove a person's personal data everywhere; erasing twice changes nothing."""
+    customer = records.resolve(session, customer_id)
+    if customer.status == CustomerStatus.ERASED:
+        return customer
+    cid = customer.id
+    for model in (CustomerIdentity, CustomerAddress, Consent, SegmentMember):
+        session.execute(delete(model).where(model.customer_id == cid))
+    session.execute(
+        update(ConsentChange).where(ConsentChange.customer_id == cid).values(evidence=None)
+    )
+    session.execute(
+        update(TimelineEntry)
+        .where(TimelineEntry.customer_id == cid)
+        .values(summary=None, data=None)
+    )
+    case_ids = select(ServiceCase.id).where(ServiceCase.customer_id == cid)
+    session.execute(
+        update(CaseMessage).where(CaseMessage.case_id.in_(case_ids)).values(body=None),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(update(ServiceCase).where(ServiceCase.customer_id == cid).values(subject=None))
+    now = utcnow()
+    customer.status = CustomerStatus.ERASED.value
+    customer.erased_at = now
+    customer.given_name = customer.family_name = customer.birthday = customer.notes = None
+    customer.preferred_location_id = None
+    records.changed(session, customer, "customers.erased")
+    audit.record(session, action=audit.Action.ERASE, customer_ids=[cid], fields=["everything"])
+    return customer

@@ -1,0 +1,47 @@
+"""Customers, as other domains use them. Call these; never read the tables.
+
+- `find_or_attach`: checkout in any channel (issue 6) attaches the buyer to the
+  profile an identity points at, or starts one.
+- `append_to_timeline`: record an interaction; orders write `order_placed` and
+  `order_returned` with the total as `amount`, which spend segments add up.
+- `segments_of`: the segment codes pricing quotes for.
+- `resolve_customer_id`: the live profile behind an id that may have been merged.
+
+A merge emits `customers.merged` (`customer_id` the survivor, `merged_id` the
+duplicate): domains holding customer ids (orders, carts, loyalty) consume it to move
+their rows. An erasure emits `customers.erased`: they pseudonymise their copies.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from omnichannel.customers import records
+from omnichannel.customers.identities import find_customer_id as find_customer_id
+from omnichannel.customers.resolution import Attachment as Attachment
+from omnichannel.customers.resolution import find_or_attach as find_or_attach
+from omnichannel.customers.rules import IdentityType as IdentityType
+from omnichannel.customers.rules import TimelineType as TimelineType
+from omnichannel.customers.schemas import IdentityIn as IdentityIn
+from omnichannel.customers.segments import segments_of as segments_of
+from omnichannel.customers.timeline import append as append_to_timeline
+
+
+def resolve_customer_id(session: Session, *, customer_id: uuid.UUID) -> uuid.UUID:
+    """The id of the live profile an id stands for (a merged id gives its survivor)."""
+    return records.resolve(session, customer_id).id
+
+
+__all__ = [
+    "Attachment",
+    "IdentityIn",
+    "IdentityType",
+    "TimelineType",
+    "append_to_timeline",
+    "find_customer_id",
+    "find_or_attach",
+    "resolve_customer_id",
+    "segments_of",
+]
