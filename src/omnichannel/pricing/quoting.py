@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from omnichannel.customers import service as customers
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import limits, snapshot
@@ -91,10 +92,12 @@ def quote(
     """Price a cart: unit and line prices, applied promotions with their explanation,
     totals and VAT, and why each refused coupon was refused.
 
-    Customers do not exist yet (issue 5): the caller names the customer's `segments`,
-    and `customer_id` only counts per-customer limits. When they do, this function will
-    resolve the segments of `customer_id` itself and add them to those given. The
-    channel never changes the result unless an override for it is configured.
+    With a `customer_id`, the quote reads the customer's segments from the customers
+    service (one statement; a merged profile answers with its survivor's) and adds
+    them to any `segments` the caller names, so every channel that knows the customer
+    gets the same segment prices without knowing the segments. The `customer_id` also
+    counts per-customer limits. The channel never changes the result unless an
+    override for it is configured.
     """
     at = at or utcnow()
     if not items or len(items) > MAX_LINES:
@@ -103,6 +106,8 @@ def quote(
             errors=[field_error("lines", f"1 to {MAX_LINES} lines", "length")],
         )
     wanted = frozenset(segments)
+    if customer_id is not None:
+        wanted |= frozenset(customers.segments_of(session, customer_id=customer_id))
     ids = list(dict.fromkeys(i.variant_id for i in items))
     token, prices = token_and_prices(session, variant_ids=ids, at=at)
     snap = snapshot.of_token(session, token)
@@ -238,4 +243,70 @@ def _final(check: CouponCheck, applied: dict[uuid.UUID, Offer], priced: Priced) 
     reason = priced.refused.get(check.promotion_id, Refusal.NOT_APPLICABLE)
     return CouponCheck(
         check.code, False, reason, check.coupon_id, check.promotion_id, check.promotion_code
+    )
+
+
+def quote_at(
+    session: Session,
+    *,
+    items: Sequence[Item],
+    unit_prices: Sequence[int],
+    currency: str,
+    price_list: str,
+    customer_id: uuid.UUID | None = None,
+    channel: str | None = None,
+    at: datetime | None = None,
+    delivery_price: int | None = None,
+) -> Quote:
+    """A quote at gross unit prices agreed elsewhere (a marketplace order, paid on the
+    marketplace): the catalog's VAT and the same rounding, none of our promotions.
+    `price_list` names where the prices came from. 422 naming `lines.N.variant_id` for
+    an unknown or unsold variant."""
+    from omnichannel.catalog import service as catalog
+
+    at = at or utcnow()
+    if not items or len(items) > MAX_LINES or len(unit_prices) != len(items):
+        raise InvalidInput(
+            f"A quote has 1 to {MAX_LINES} lines, each with its price.",
+            errors=[field_error("lines", f"1 to {MAX_LINES} priced lines", "length")],
+        )
+    facts = catalog.pricing_facts(session, variant_ids=[i.variant_id for i in items])
+    errors, units = [], []
+    for n, (item, amount) in enumerate(zip(items, unit_prices, strict=True)):
+        f = facts.get(item.variant_id)
+        if f is None or not f.active:
+            errors.append(field_error(f"lines.{n}.variant_id", "not for sale", "unknown_variant"))
+            continue
+        line = Line(
+            variant_id=item.variant_id,
+            quantity=item.quantity,
+            unit_price=amount,
+            vat=vat_for(f.vat_class),
+            product_id=f.product_id,
+            brand_id=f.brand_id,
+            category_ids=f.category_ids,
+        )
+        units.append(Unit(line, f.sku, price_list, None))
+    if errors:
+        raise InvalidInput(f"{len(errors)} line(s) cannot be sold.", errors=errors)
+    cart = Cart(
+        currency=currency,
+        lines=tuple(u.line for u in units),
+        at=at,
+        channel=channel,
+        delivery_price=delivery_price,
+    )
+    priced = price(cart, [])
+    return Quote(
+        currency=currency,
+        at=at,
+        channel=channel,
+        customer_id=customer_id,
+        segments=(),
+        lines=tuple(
+            QuoteLine(i, u.sku, u.list_code, None, pl)
+            for i, (u, pl) in enumerate(zip(units, priced.lines, strict=True))
+        ),
+        priced=priced,
+        coupons=(),
     )

@@ -30,12 +30,13 @@ class QuoteRequest(InputModel):
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=MAX_LINES)
     currency: Currency = "PLN"
     customer_id: uuid.UUID | None = Field(
-        None, description="Counts per-customer limits of promotions and coupons."
+        None,
+        description="The customer: their segments' prices apply and per-customer limits count.",
     )
     segments: list[Segment] = Field(
         default_factory=list,
         max_length=MAX_SEGMENTS,
-        description="The customer's segments (until customer profiles resolve them).",
+        description="Segments to price for besides those of `customer_id`'s profile.",
     )
     coupons: list[str] = Field(
         default_factory=list, max_length=MAX_COUPONS, description="Coupon codes, any case."

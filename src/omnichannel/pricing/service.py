@@ -45,7 +45,7 @@ from omnichannel.pricing.promotions import (
     update_promotion,
     usage,
 )
-from omnichannel.pricing.quoting import Item, Quote, QuoteLine, quote
+from omnichannel.pricing.quoting import Item, Quote, QuoteLine, quote, quote_at
 from omnichannel.pricing.redemption import Redeemed, redeem, release
 
 __all__ = [
@@ -80,6 +80,7 @@ __all__ = [
     "price_lists_by_code",
     "prices_at",
     "quote",
+    "quote_at",
     "read_price_file",
     "redeem",
     "release",

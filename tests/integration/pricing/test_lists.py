@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from omnichannel.customers import profiles, segments
+from omnichannel.customers.schemas import CustomerCreate
+from omnichannel.customers.schemas_segments import SegmentCreate
 from omnichannel.db import OutboxEvent
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput, PreconditionFailed
@@ -70,6 +74,21 @@ def test_a_segment_price_wins_for_the_segment_only(session: Session, shop: Shop)
     assert _unit(session, shop, "TS-M", segments=["vip"]) == 4999  # no VIP price: the base one
     q = service.quote(session, items=[service.Item(shop.v["TS-S"], 1)], segments=["vip"])
     assert (q.lines[0].price_list, q.lines[0].base_price) == ("vip", 4999)
+
+
+def test_a_customer_gets_the_prices_of_their_segments_by_id_alone(
+    session: Session, shop: Shop
+) -> None:
+    shop.prices(session, shop.vip, {"TS-S": 3999})
+    anna = profiles.create_customer(
+        session, data=CustomerCreate.model_validate({"given_name": "Anna"})
+    ).customer.id
+    segments.create_segment(session, data=SegmentCreate(code="vip", name="VIP", kind="manual"))
+    assert _unit(session, shop, "TS-S", customer_id=anna) == 4999
+    segments.add_member(session, code="vip", customer_id=anna)
+    q = service.quote(session, items=[service.Item(shop.v["TS-S"], 1)], customer_id=anna)
+    assert (q.lines[0].priced.line.unit_price, q.segments) == (3999, ("vip",))
+    assert _unit(session, shop, "TS-S", customer_id=uuid.uuid4()) == 4999
 
 
 def test_the_higher_priority_segment_list_wins(session: Session, shop: Shop) -> None:
