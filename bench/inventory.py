@@ -43,21 +43,21 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy import func, insert, select
 
+from _common import counted
 from _pg import postgres_url
 from omnichannel.catalog.importing import import_products
 from omnichannel.catalog.schemas import ProductImport
 from omnichannel.catalog.service import variant_ids_by_sku
 from omnichannel.channels.schemas import ChannelCreate
 from omnichannel.channels.service import create_channel
-from omnichannel.db import Database, make_engine, prepared, unit_of_work
+from omnichannel.db import Database, make_engine, unit_of_work
 from omnichannel.db.migrate import upgrade
 from omnichannel.inventory import service as inventory
 from omnichannel.inventory.errors import InsufficientStock
@@ -348,59 +348,6 @@ def atp_p99_ms(db: Database, world: World, calls: int) -> tuple[float, float]:
         assert len(out) == 100
     q = statistics.quantiles(times, n=100)
     return q[49], q[98]
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[Counter[str]]:
-    """What reaches the database in one unit of work, however it is sent.
-
-    SQLite: the library's own trace of every statement it runs (BEGIN and COMMIT
-    included). PostgreSQL: SQLAlchemy's statements, `Prepared` statements, the BEGIN
-    psycopg sends before the first statement, and the COMMIT.
-    """
-    box: Counter[str] = Counter()
-    if engine.dialect.name == "sqlite":
-
-        def trace(statement: str) -> None:
-            box[statement.split(None, 1)[0].lower()] += 1
-
-        def on_checkout(dbapi_conn: Any, *_: Any) -> None:
-            dbapi_conn.set_trace_callback(trace)
-
-        def on_checkin(dbapi_conn: Any, *_: Any) -> None:
-            dbapi_conn.set_trace_callback(None)
-
-        hooks: list[tuple[Any, str, Callable[..., None]]] = [
-            (engine.pool, "checkout", on_checkout),
-            (engine.pool, "checkin", on_checkin),
-        ]
-    else:
-
-        def on_statement(*_: Any) -> None:
-            box["sql"] += 1
-
-        def on_begin(*_: Any) -> None:
-            box["begin"] += 1
-
-        def on_commit(*_: Any) -> None:
-            box["commit"] += 1
-
-        hooks = [
-            (engine, "before_cursor_execute", on_statement),
-            (engine, "begin", on_begin),
-            (engine, "commit", on_commit),
-        ]
-    for target, name, fn in hooks:
-        event.listen(target, name, fn)
-    if engine.dialect.name != "sqlite":
-        prepared.observers.append(on_statement)
-    try:
-        yield box
-    finally:
-        for target, name, fn in hooks:
-            event.remove(target, name, fn)
-        if engine.dialect.name != "sqlite":
-            prepared.observers.remove(on_statement)
 
 
 def statements_per_reservation(db: Database, world: World) -> Counter[str]:

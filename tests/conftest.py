@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
+from omnichannel import wiring
 from omnichannel.api.app import create_app
 from omnichannel.config import Settings
 from omnichannel.db import Database, make_engine
@@ -27,6 +28,7 @@ from omnichannel.db.migrate import upgrade
 from omnichannel.migrations.models import metadata
 
 POSTGRES_URL = os.environ.get("OMNI_TEST_POSTGRES_URL")
+wiring.install()  # what every entrypoint does: tests call services directly too
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -25,9 +25,18 @@ def _all_input_models() -> list[type[InputModel]]:
     return found
 
 
+def _bounded(metadata: Any) -> bool:
+    """Whether field metadata (annotated-types or a pydantic FieldInfo) sets a maximum."""
+    return any(isinstance(m, Le | Lt) or _bounded(getattr(m, "metadata", ())) for m in metadata)
+
+
 def _is_int(annotation: Any) -> bool:
+    """An int the annotation lets in without a maximum (list items included)."""
     if annotation is int:
         return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        inner, *metadata = typing.get_args(annotation)
+        return _is_int(inner) and not _bounded(metadata)
     return any(_is_int(a) for a in typing.get_args(annotation))
 
 
@@ -40,6 +49,6 @@ def test_every_integer_field_has_an_upper_bound() -> None:
         f"{cls.__module__}.{cls.__name__}.{name}"
         for cls in _all_input_models()
         for name, field in cls.model_fields.items()
-        if _is_int(field.annotation) and not any(isinstance(m, Le | Lt) for m in field.metadata)
+        if _is_int(field.annotation) and not _bounded(field.metadata)
     ]
     assert unbounded == []

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from omnichannel import __version__
+from omnichannel import __version__, wiring
 from omnichannel.api.deps import SessionDep, SettingsDep
 from omnichannel.api.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from omnichannel.api.guard import ControlCharacterGuard
@@ -50,9 +50,11 @@ def health(session: SessionDep, settings: SettingsDep) -> Health:
 
 def _routers() -> list[APIRouter]:
     # Imported here so that importing omnichannel.api.app stays cheap for tools.
+    from omnichannel.carts.api import router as carts
     from omnichannel.catalog.api import router as catalog
     from omnichannel.channels.api import router as channels
     from omnichannel.customers.api import router as customers
+    from omnichannel.customers.api_accounts import router as customer_auth
     from omnichannel.customers.api_activity import router as customer_activity
     from omnichannel.customers.api_privacy import router as customer_privacy
     from omnichannel.customers.api_segments import router as customer_segments
@@ -61,6 +63,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.inventory.api_ledger import router as ledger
     from omnichannel.inventory.api_reservations import router as reservations
     from omnichannel.locations.api import router as locations
+    from omnichannel.orders.api import router as orders
     from omnichannel.pricing.api import router as pricing
     from omnichannel.pricing.api_quote import router as pricing_quote
     from omnichannel.security.api import router as security
@@ -77,10 +80,13 @@ def _routers() -> list[APIRouter]:
         availability,
         pricing,
         pricing_quote,
+        customer_auth,
         customers,
         customer_activity,
         customer_segments,
         customer_privacy,
+        carts,
+        orders,
     ]
 
 
@@ -107,7 +113,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "Unified commerce: one catalog, stock, price, customer and order across the web shop, "
             "mobile app, stores, call center, marketplaces and social channels.\n\n"
             "Staff authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/login`; "
-            "channels with `X-Api-Key`. Errors are RFC 9457 `application/problem+json`."
+            "channels with `X-Api-Key`; customers with `Authorization: Bearer omct_…` from "
+            "`POST /api/v1/customers/auth/login`. Errors are RFC 9457 `application/problem+json`."
         ),
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/docs",
@@ -116,6 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    wiring.install()
     install_error_handlers(app)
     app.add_middleware(ControlCharacterGuard)
     for router in _routers():

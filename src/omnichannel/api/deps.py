@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from omnichannel.channels import service as channels_service
 from omnichannel.config import Settings
+from omnichannel.customers import accounts as customer_accounts
 from omnichannel.db import Database, unit_of_work
 from omnichannel.kernel import Forbidden, Principal, Unauthenticated
 from omnichannel.security import service as security_service
@@ -27,7 +28,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READS_ONLY = {"x-read-only": True}
 
 bearer_scheme = HTTPBearer(
-    auto_error=False, description="Staff: a token from `POST /api/v1/auth/login`."
+    auto_error=False,
+    description="Staff: a token from `POST /api/v1/auth/login`. Customers: an `omct_` token "
+    "from `POST /api/v1/customers/auth/login`.",
 )
 api_key_scheme = APIKeyHeader(
     name="X-Api-Key", auto_error=False, description="Channels: an API key issued to the channel."
@@ -55,7 +58,9 @@ def get_session(
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the endpoint returns, before the
+# response is sent, so a client never sees a 201 for a change whose commit failed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -65,15 +70,18 @@ def get_principal(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
-    """Authenticate the caller: a staff bearer token or a channel API key."""
+    """Authenticate the caller: a staff or customer bearer token (customer tokens start
+    with `omct_`), or a channel API key."""
     if bearer is not None and api_key is not None:
         raise Unauthenticated("Send either a bearer token or an API key, not both.")
     if api_key is not None:
         principal = channels_service.authenticate_api_key(session, key=api_key)
+    elif bearer is not None and bearer.credentials.startswith(customer_accounts.TOKEN_PREFIX):
+        principal = customer_accounts.authenticate(session, token=bearer.credentials)
     elif bearer is not None:
         principal = security_service.authenticate_token(session, token=bearer.credentials)
     else:
-        raise Unauthenticated("This endpoint needs a staff bearer token or a channel API key.")
+        raise Unauthenticated("This endpoint needs a bearer token or a channel API key.")
     session.info["actor"] = principal.actor
     request.state.principal = principal
     return principal
@@ -87,11 +95,11 @@ def require(permission: str) -> Callable[[Principal], Principal]:
 
     def check(principal: PrincipalDep) -> Principal:
         if not principal.can(permission):
-            who = (
-                f"role {principal.role}"
-                if principal.kind == "staff"
-                else f"this API key of channel {principal.channel_code}"
-            )
+            who = {
+                "staff": f"role {principal.role}",
+                "channel": f"this API key of channel {principal.channel_code}",
+                "customer": "a signed-in customer",
+            }[principal.kind]
             raise Forbidden(f"{who} may not do this (needs {permission}).", required=permission)
         return principal
 
@@ -116,6 +124,23 @@ def get_channel_principal(principal: PrincipalDep) -> Principal:
 
 
 ChannelDep = Annotated[Principal, Depends(get_channel_principal)]
+
+
+def customer_only(principal: Principal) -> Principal:
+    """The principal, if it is a customer signed in with their own bearer token."""
+    if principal.kind != "customer":
+        raise Forbidden(
+            "This endpoint is for signed-in customers: authenticate with the customer's token."
+        )
+    return principal
+
+
+def get_customer_principal(principal: PrincipalDep) -> Principal:
+    """Only a signed-in customer (an `omct_` bearer token)."""
+    return customer_only(principal)
+
+
+CustomerDep = Annotated[Principal, Depends(get_customer_principal)]
 
 
 def etag(version: int) -> str:

@@ -12,12 +12,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from omnichannel.db.idempotency import Replay
 from omnichannel.db.session import DatabaseBusy
 from omnichannel.kernel.errors import DomainError
 
@@ -115,7 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        if (retry_after := exc.extra.get("retry_after")) is not None:
+            headers["Retry-After"] = str(retry_after)
         return problem_response(
             request,
             status=exc.status,
@@ -124,7 +127,17 @@ def install_error_handlers(app: FastAPI) -> None:
             detail=exc.detail,
             errors=exc.errors,
             extra=exc.extra,
-            headers=headers,
+            headers=headers or None,
+        )
+
+    @app.exception_handler(Replay)
+    async def _replay(request: Request, exc: Replay) -> Response:
+        # The first answer to this Idempotency-Key, byte for byte; nothing ran again.
+        answer = exc.answer
+        return Response(
+            answer.body.encode(),
+            status_code=answer.status_code,
+            headers={**answer.headers, Replay.replayed_header: "true"},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -41,6 +41,8 @@ def _read(ch: Any) -> ChannelRead:
         pickup_at=ch.location_ids(LocationRole.PICKUP),
         buffer_percent=ch.buffer_percent,
         buffer_units=ch.buffer_units,
+        cart_hold_minutes=ch.cart_hold_minutes,
+        delivery_price=ch.delivery_price,
         version=ch.version,
         created_at=ch.created_at,
     )

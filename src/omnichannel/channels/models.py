@@ -25,6 +25,11 @@ class Channel(IdMixin, TimestampMixin, VersionedMixin, Base):
     buffer_percent: Mapped[int | None]
     # ... and/or keep this many units back from it.
     buffer_units: Mapped[int | None]
+    # Adding to a cart holds the stock this many minutes (a till: 15); None = no hold
+    # until checkout (a web shop).
+    cart_hold_minutes: Mapped[int | None]
+    # The flat delivery fee of home delivery, in the channel's currency; None = free.
+    delivery_price: Mapped[int | None]
 
     locations: Mapped[list[ChannelLocation]] = relationship(
         lazy="raise",

@@ -27,6 +27,9 @@ class Scope(StrEnum):
     CUSTOMERS_IDENTIFY = "customers:identify"  # checkout: find or start a profile by identity
     CUSTOMERS_EVENTS = "customers:events"  # web and app send interactions to the timeline
     PRICING_READ = "pricing:read"  # quotes and prices to show
+    CARTS_WRITE = "carts:write"  # anonymous carts (by their token) and carts handed off by code
+    ORDERS_WRITE = "orders:write"  # check carts out, till sales
+    ORDERS_IMPORT = "orders:import"  # marketplaces: import their orders
 
 
 class LocationRole(StrEnum):

@@ -13,6 +13,8 @@ from omnichannel.contract import InputModel
 
 # A buffer is kept in a 32-bit column; no shop holds back more units than this.
 MAX_BUFFER_UNITS = 100_000_000
+MAX_CART_HOLD_MINUTES = 7 * 24 * 60  # a week: longer holds belong to orders
+MAX_DELIVERY_PRICE = 10_000_000  # 100,000.00 in the channel's currency
 
 
 class _In(InputModel):
@@ -55,6 +57,18 @@ class ChannelCreate(_In):
         le=MAX_BUFFER_UNITS,
         description="Keep this many units back from available-to-promise.",
     )
+    cart_hold_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_CART_HOLD_MINUTES,
+        description="Adding to a cart holds the stock this long; null: no hold until checkout.",
+    )
+    delivery_price: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_DELIVERY_PRICE,
+        description="Flat home-delivery fee in minor units of the channel's currency; null: free.",
+    )
 
     _cur = field_validator("currency")(_currency)
     _dist = field_validator("sell_from", "pickup_at")(_distinct)
@@ -69,6 +83,12 @@ class ChannelUpdate(_In):
     buffer_percent: int | None = Field(None, ge=0, le=100, description="Null clears the buffer.")
     buffer_units: int | None = Field(
         None, ge=0, le=MAX_BUFFER_UNITS, description="Null clears the buffer."
+    )
+    cart_hold_minutes: int | None = Field(
+        None, ge=1, le=MAX_CART_HOLD_MINUTES, description="Null: no hold until checkout."
+    )
+    delivery_price: int | None = Field(
+        None, ge=0, le=MAX_DELIVERY_PRICE, description="Null: home delivery is free."
     )
 
     _cur = field_validator("currency")(_currency)
@@ -86,6 +106,8 @@ class ChannelRead(BaseModel):
     pickup_at: list[uuid.UUID]
     buffer_percent: int | None
     buffer_units: int | None
+    cart_hold_minutes: int | None
+    delivery_price: int | None
     version: int
     created_at: datetime
 

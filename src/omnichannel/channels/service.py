@@ -135,6 +135,8 @@ def create_channel(session: Session, *, data: ChannelCreate) -> Channel:
         currency=data.currency,
         buffer_percent=data.buffer_percent,
         buffer_units=data.buffer_units,
+        cart_hold_minutes=data.cart_hold_minutes,
+        delivery_price=data.delivery_price,
         locations=_links(data.sell_from, data.pickup_at),
     )
     session.add(ch)
@@ -160,6 +162,10 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
         ch.buffer_percent = data.buffer_percent
     if "buffer_units" in data.model_fields_set:
         ch.buffer_units = data.buffer_units
+    if "cart_hold_minutes" in data.model_fields_set:
+        ch.cart_hold_minutes = data.cart_hold_minutes
+    if "delivery_price" in data.model_fields_set:
+        ch.delivery_price = data.delivery_price
     if data.sell_from is not None or data.pickup_at is not None:
         sell_from = (
             data.sell_from

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -19,8 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from omnichannel.cli import common
 from omnichannel.cli.customers import NightlySegments
 from omnichannel.db import Database, unit_of_work
+from omnichannel.db.idempotency import SWEEP_BATCH, sweep_expired
 from omnichannel.inventory import service
 from omnichannel.inventory.importing import SourcedLevel, read_stock_file, resolve_levels
+from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import DomainError
 
 inventory_app = typer.Typer(help="Stock levels and the movement ledger.", no_args_is_help=True)
@@ -28,6 +31,7 @@ inventory_app = typer.Typer(help="Stock levels and the movement ledger.", no_arg
 IMPORT_ACTOR = "cli:import"
 SWEEPER_ACTOR = "worker:sweeper"
 PROJECTOR_ACTOR = "worker:projector"
+KEYS_ACTOR = "worker:idempotency-keys"
 PROJECTOR_ROUNDS = 20  # per worker round: a backlog drains over several rounds
 
 
@@ -202,6 +206,37 @@ def run_round(db: Database) -> Round:
     return out
 
 
+class KeySweeper:
+    """The worker's key step: delete expired Idempotency-Key answers, one batch per
+    transaction, at most once a minute (keys live a day; nothing waits for this)."""
+
+    EVERY = timedelta(minutes=1)
+    MAX_BATCHES = 20  # per run: a backlog drains over several runs
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._last: datetime | None = None
+
+    def run(self) -> tuple[int, int]:
+        """(keys deleted, failures)."""
+        now = utcnow()
+        if self._last is not None and now - self._last < self.EVERY:
+            return 0, 0
+        self._last = now
+        swept = 0
+        for _ in range(self.MAX_BATCHES):
+            try:
+                with unit_of_work(self.db, actor=KEYS_ACTOR) as session:
+                    gone = sweep_expired(session, now=now)
+            except SQLAlchemyError as e:
+                _log(f"key sweeper: {e.__class__.__name__}: {str(e).splitlines()[0]}")
+                return swept, 1
+            swept += gone
+            if gone < SWEEP_BATCH:
+                break
+        return swept, 0
+
+
 def _log(message: str) -> None:
     """One timestamped line, never wrapped (log collectors read it whole)."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -230,11 +265,13 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Run one round and exit."),
     interval: float = typer.Option(1.0, "--interval", min=0.05, help="Seconds between rounds."),
 ) -> None:
-    """Expire overdue holds, publish availability changes, recompute segments nightly."""
+    """Expire overdue holds, publish availability changes, recompute segments nightly,
+    delete expired idempotency keys."""
     db = common.get_database()
     stop = threading.Event()
     failed = False
     nightly = NightlySegments(db)  # rule segments, once a day (a separate step)
+    keys = KeySweeper(db)  # expired Idempotency-Key answers, once a minute
     try:
         with _stop_on_signals(stop):
             _log(f"worker started on {db.backend}")
@@ -254,6 +291,10 @@ def worker(
                         f"recomputed {len(segments_run.recomputed)} segment(s)"
                         + (f", {segments_run.failures} failure(s)" if segments_run.failures else "")
                     )
+                keys_swept, keys_failed = keys.run()
+                failed = failed or keys_failed > 0
+                if keys_swept:
+                    _log(f"deleted {keys_swept} expired idempotency key(s)")
                 if once or stop.wait(interval):
                     break
     finally:

@@ -20,7 +20,10 @@ app.add_typer(import_app, name="import")
 
 
 def _register_subcommands() -> None:
+    from omnichannel import wiring
     from omnichannel.cli import catalog, customers, inventory, pricing
+
+    wiring.install()
 
     catalog.register(import_app)
     inventory.register(app, import_app)

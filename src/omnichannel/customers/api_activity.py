@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from omnichannel.api.deps import ChannelDep, IfMatch, SessionDep, etag, parse_if_match, require
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.idempotency import OptionalIdempotency
 from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from omnichannel.customers import audit, cases, records, timeline
 from omnichannel.customers.api_deps import (
@@ -140,9 +141,9 @@ def open_case(
     customer_id: uuid.UUID,
     data: CaseCreate,
     principal: Writer,
+    idem: OptionalIdempotency,
     session: SessionDep,
-    response: Response,
-) -> CaseRead:
+) -> Response:
     case = cases.open_case(
         session,
         customer_id=customer_id,
@@ -150,10 +151,12 @@ def open_case(
         channel=channel_of(principal, data.channel),
         author=principal.actor,
     )
-    response.headers["ETag"] = etag(case.version)
-    response.headers["Location"] = f"/api/v1/cases/{case.id}"
     _, messages = cases.get_case(session, case_id=case.id, reveal=False)
-    return CaseRead.of(case, messages, reveal=reveals(principal))
+    return idem.respond(
+        status.HTTP_201_CREATED,
+        CaseRead.of(case, messages, reveal=reveals(principal)),
+        headers={"ETag": etag(case.version), "Location": f"/api/v1/cases/{case.id}"},
+    )
 
 
 def _case_page(found: list[ServiceCase], limit: int, reveal: bool) -> CasePage:

@@ -33,7 +33,7 @@ def _audited_session(db: Annotated[Database, Depends(get_database)]) -> Iterator
         yield session
 
 
-AuditedSession = Annotated[Session, Depends(_audited_session)]
+AuditedSession = Annotated[Session, Depends(_audited_session, scope="function")]
 
 
 def _audited_principal(

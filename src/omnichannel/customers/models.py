@@ -245,3 +245,37 @@ class AuditEntry(Base):
     purpose: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_customer_audit_customer", "customer_id", "id"),)
+
+
+class CustomerAccount(Base):
+    """A customer's sign-in to the web shop and the app: one per profile. The login
+    is any of the profile's e-mail identities; only the password hash lives here."""
+
+    __tablename__ = "customer_accounts"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None]
+    # Failed sign-ins in a row, and when the account may be tried again.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class CustomerToken(Base):
+    """A signed-in session: only the token's SHA-256 is stored."""
+
+    __tablename__ = "customer_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str | None] = mapped_column(String(32))  # where they signed in
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -5,16 +5,18 @@ Erasure removes every personal value and keeps the pseudonymous skeleton the bus
 must keep: the profile's id (orders will point at it and tax law keeps orders for
 years), the kinds and times of timeline entries and their amounts, the cases' states,
 the consent history's dates (proof that consent was once given lawfully) and the
-audit log. Identities are deleted, so the same e-mail may later start a new profile.
+audit log. Identities are deleted, so the same e-mail may later start a new profile;
+the sign-in account and its tokens are deleted too.
 Outbox events about customers carry ids only, so nothing there needs scrubbing.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from omnichannel.customers import audit, consents, profiles, records, segments
@@ -24,8 +26,10 @@ from omnichannel.customers.models import (
     Consent,
     ConsentChange,
     Customer,
+    CustomerAccount,
     CustomerAddress,
     CustomerIdentity,
+    CustomerToken,
     SegmentMember,
     ServiceCase,
     TimelineEntry,
@@ -96,14 +100,38 @@ def export(session: Session, *, customer_id: uuid.UUID) -> Export:
     return out
 
 
+# Other domains' copies of personal data (an order's contact and addresses): each
+# registers how to pseudonymise them, and erasure calls every one in its transaction.
+Eraser = Callable[[Session, list[uuid.UUID]], None]
+_erasers: dict[str, Eraser] = {}
+
+
+def on_erase(name: str, eraser: Eraser) -> None:
+    """Have `eraser(session, customer_ids)` pseudonymise a domain's copies whenever a
+    customer is erased (the ids: the profile and every profile merged into it)."""
+    _erasers[name] = eraser
+
+
 def erase(session: Session, *, customer_id: uuid.UUID) -> Customer:
     """Remove a person's personal data everywhere; erasing twice changes nothing."""
     customer = records.resolve(session, customer_id)
     if customer.status == CustomerStatus.ERASED:
         return customer
     cid = customer.id
+    every_id = list(
+        session.scalars(
+            select(Customer.id).where(or_(Customer.id == cid, Customer.merged_into_id == cid))
+        )
+    )
+    for eraser in _erasers.values():
+        eraser(session, every_id)
     for model in (CustomerIdentity, CustomerAddress, Consent, SegmentMember):
         session.execute(delete(model).where(model.customer_id == cid))
+    # The profile row stays (pseudonymous), so its foreign keys cascade nothing: sign-ins
+    # (password hashes, tokens) go explicitly, the dormant ones of merged profiles too.
+    signed_in = select(Customer.id).where(or_(Customer.id == cid, Customer.merged_into_id == cid))
+    for signin in (CustomerToken, CustomerAccount):
+        session.execute(delete(signin).where(signin.customer_id.in_(signed_in)))
     session.execute(
         update(ConsentChange).where(ConsentChange.customer_id == cid).values(evidence=None)
     )

@@ -54,6 +54,9 @@ class TimelineType(StrEnum):
     ORDER_PLACED = "order_placed"
     ORDER_COLLECTED = "order_collected"
     ORDER_RETURNED = "order_returned"
+    ORDER_UPDATED = "order_updated"  # a move of the order's state: shipped, ready, delivered
+    ORDER_CANCELLED = "order_cancelled"
+    CART_HANDED_OFF = "cart_handed_off"  # a cart opened in another channel by its code
     CART_ABANDONED = "cart_abandoned"
     STORE_VISIT = "store_visit"
     CALL = "call"

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from omnichannel.customers import records
 from omnichannel.customers.identities import find_customer_id as find_customer_id
+from omnichannel.customers.models import Customer
+from omnichannel.customers.privacy import on_erase as on_erase
 from omnichannel.customers.resolution import Attachment as Attachment
 from omnichannel.customers.resolution import find_or_attach as find_or_attach
 from omnichannel.customers.rules import IdentityType as IdentityType
@@ -34,14 +37,27 @@ def resolve_customer_id(session: Session, *, customer_id: uuid.UUID) -> uuid.UUI
     return records.resolve(session, customer_id).id
 
 
+def every_id_of(session: Session, *, customer_id: uuid.UUID) -> list[uuid.UUID]:
+    """The live profile's id and the ids of every profile merged into it: rows other
+    domains keep under a merged id still belong to the survivor (404 if unknown)."""
+    live = records.resolve(session, customer_id).id
+    return list(
+        session.scalars(
+            select(Customer.id).where(or_(Customer.id == live, Customer.merged_into_id == live))
+        )
+    )
+
+
 __all__ = [
     "Attachment",
     "IdentityIn",
     "IdentityType",
     "TimelineType",
     "append_to_timeline",
+    "every_id_of",
     "find_customer_id",
     "find_or_attach",
+    "on_erase",
     "resolve_customer_id",
     "segments_of",
 ]

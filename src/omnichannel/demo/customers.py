@@ -241,7 +241,7 @@ def people(seed: int, skus: list[str]) -> list[Person]:
 
 def load_customers(
     session: Session, *, seed: int, skus: list[str], location_ids: dict[str, uuid.UUID]
-) -> int:
+) -> list[uuid.UUID]:
     """Create the demo's customers, their history, cases and segments through the services."""
     now = utcnow()
     ids: list[uuid.UUID] = []
@@ -267,7 +267,7 @@ def load_customers(
             )
     _cases(session, ids)
     _segments(session, ids)
-    return len(ids)
+    return ids
 
 
 def _cases(session: Session, ids: list[uuid.UUID]) -> None:

@@ -115,6 +115,20 @@ CHANNELS: list[tuple[str, str, str, list[str], list[str]]] = [
     ("instagram", "Instagram Shopping", "social", ["WH-STRYKOW"], []),
 ]
 
+# Tills hold what is scanned into a cart for 15 minutes; the web shop, the app and
+# the call center hold nothing until checkout.
+CART_HOLD_MINUTES = {"pos-waw": 15, "pos-krk": 15, "pos-gdn": 15}
+# Home delivery: 14.99 zł (free from 199 zł through the DOSTAWA promotion).
+DELIVERY_PRICE = {
+    "web": 1499,
+    "app": 1499,
+    "call-center": 1499,
+    "pos-waw": 1499,
+    "pos-krk": 1499,
+    "pos-gdn": 1499,
+    "instagram": 1499,
+}
+
 # (role, e-mail, full name, password, location codes)
 STAFF: list[tuple[str, str, str, str, list[str]]] = [
     ("admin", "admin@domistyl.pl", "Agnieszka Nowak", "demo-admin-2026", []),

@@ -19,6 +19,7 @@ from omnichannel.config import get_settings
 from omnichannel.db import Database, unit_of_work
 from omnichannel.demo import data
 from omnichannel.demo.customers import load_customers
+from omnichannel.demo.orders import OrdersReport, load_orders
 from omnichannel.demo.pricing import PricingReport, load_pricing
 from omnichannel.inventory import service as inventory
 from omnichannel.kernel import utcnow
@@ -39,6 +40,7 @@ class DemoReport:
     customers: int = 0
     api_keys: dict[str, str] = field(default_factory=dict)
     pricing: PricingReport = field(default_factory=PricingReport)
+    orders: OrdersReport = field(default_factory=OrdersReport)
 
     def print(self, console: Console) -> None:
         s = get_settings()
@@ -52,6 +54,10 @@ class DemoReport:
             if self.pricing.coupons:
                 console.print(f"Coupons to try: {', '.join(self.pricing.coupons)}", soft_wrap=True)
             console.print(f"{self.customers} customers with their history, cases and segments.")
+            console.print(
+                f"{self.orders.orders} orders at every stage; an app cart waits for a till "
+                f"with handoff code {self.orders.handoff_code}."
+            )
         else:
             console.print(
                 f"[yellow]Demo retailer {data.RETAILER} already loaded[/]; keeping it as it is."
@@ -97,6 +103,8 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
                     pickup_at=[ids[c] for c in pickup],
                     buffer_percent=data.BUFFERS.get(code, (None, None))[0],
                     buffer_units=data.BUFFERS.get(code, (None, None))[1],
+                    cart_hold_minutes=data.CART_HOLD_MINUTES.get(code),
+                    delivery_price=data.DELIVERY_PRICE.get(code),
                 ),
             )
             _key, secret = channels.issue_api_key(
@@ -130,7 +138,12 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
             variant_ids=variant_ids_by_sku(session, skus=skus),
             now=utcnow(),
         )
-        report.customers = load_customers(session, seed=seed, skus=skus[:200], location_ids=ids)
+        people = load_customers(session, seed=seed, skus=skus[:200], location_ids=ids)
+        report.customers = len(people)
+        by_sku = variant_ids_by_sku(session, skus=skus)
+        report.orders = load_orders(
+            session, seed=seed, customer_ids=people, variant_ids=[by_sku[s] for s in skus]
+        )
     return report
 
 

@@ -24,6 +24,7 @@ from omnichannel.inventory.expiry import expire_level, levels_with_expired_holds
 from omnichannel.inventory.geo import postcode_coordinates
 from omnichannel.inventory.ledger import Drift, check_ledger, list_levels, list_movements
 from omnichannel.inventory.operations import Change, adjust, count, receive, sync_levels
+from omnichannel.inventory.placement import Want, place
 from omnichannel.inventory.policies import get_policy, policy_view, set_policy, set_safety_stock
 from omnichannel.inventory.projector import project
 from omnichannel.inventory.reservations import (
@@ -84,6 +85,7 @@ __all__ = [
     "Owner",
     "PickupOption",
     "VariantAvailability",
+    "Want",
     "active_channels",
     "adjust",
     "availability",
@@ -101,6 +103,7 @@ __all__ = [
     "list_movements",
     "list_reservations",
     "pickup_options",
+    "place",
     "policy_view",
     "postcode_coordinates",
     "project",

@@ -1,4 +1,9 @@
-"""Who is asking: a staff user (bearer token) or a channel (API key)."""
+"""Who is asking: a staff user (bearer token), a channel (API key) or a customer
+signed in to the web shop or the app (customer bearer token).
+
+A customer principal's `id` is the customer's id and `channel_id`/`channel_code`
+name the channel they signed in through; it holds only `carts:own` and `orders:own`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ ALL = "*"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    kind: Literal["staff", "channel"]
+    kind: Literal["staff", "channel", "customer"]
     id: uuid.UUID
     name: str
     permissions: frozenset[str]
@@ -27,6 +32,8 @@ class Principal:
         """How events and the audit log name this principal."""
         if self.kind == "channel":
             return f"channel:{self.channel_code}"
+        if self.kind == "customer":
+            return f"customer:{self.id}"
         return f"staff:{self.id}"
 
     def can(self, permission: str) -> bool:

@@ -43,6 +43,16 @@ class Permission(StrEnum):
     CUSTOMERS_AUDIT = "customers:audit"  # read the audit log of personal data
     PRICING_READ = "pricing:read"  # quotes, prices to show, lists, promotions, parity
     PRICING_WRITE = "pricing:write"  # price lists, prices, promotions and coupons
+    # Open any customer's carts (found through the customer or a handoff code) and change them.
+    CARTS_WRITE = "carts:write"
+    ORDERS_READ = "orders:read"  # orders of any customer (scoped roles: their locations' too)
+    ORDERS_WRITE = "orders:write"  # place orders: checkout, till sales, orders for a customer
+    ORDERS_MANAGE = "orders:manage"  # move orders through fulfilment, cancel, capture, refund
+    ORDERS_IMPORT = "orders:import"  # marketplaces: import their orders
+    # Only ever held by signed-in customers (never by a role or an API key): their own
+    # carts and orders, and nobody else's.
+    CARTS_OWN = "carts:own"
+    ORDERS_OWN = "orders:own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -61,6 +71,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.CUSTOMERS_PII,
             Permission.CUSTOMERS_WRITE,
             Permission.CUSTOMERS_IDENTIFY,
+            Permission.CARTS_WRITE,
+            Permission.ORDERS_READ,
+            Permission.ORDERS_WRITE,
+            Permission.ORDERS_MANAGE,
         }
     ),
     Role.CALL_CENTER_AGENT: frozenset(
@@ -76,6 +90,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.CUSTOMERS_WRITE,
             Permission.CUSTOMERS_IDENTIFY,
             Permission.CUSTOMERS_MERGE,
+            Permission.CARTS_WRITE,
+            Permission.ORDERS_READ,
+            Permission.ORDERS_WRITE,
+            Permission.ORDERS_MANAGE,
         }
     ),
     Role.WAREHOUSE_OPERATOR: frozenset(
@@ -106,6 +124,10 @@ SCOPED_ROLES: dict[Role, str] = {
     Role.STORE_ASSOCIATE: "store",
     Role.WAREHOUSE_OPERATOR: "warehouse",
 }
+
+
+# What a customer signed in to the web shop or the app may do.
+CUSTOMER_PERMISSIONS: frozenset[str] = frozenset({Permission.CARTS_OWN, Permission.ORDERS_OWN})
 
 
 def permissions_for(role: Role) -> frozenset[str]:

@@ -22,7 +22,7 @@ def test_the_demo_customers_load_with_their_story(session: Session) -> None:
         ids[doc["code"]] = create_location(session, data=LocationCreate.model_validate(doc)).id
     for code, name, type_, _sell, _pickup in data.CHANNELS:
         create_channel(session, data=ChannelCreate(code=code, name=name, type=type_))
-    assert load_customers(session, seed=2026, skus=["TS-1-M"], location_ids=ids) == COUNT + 1
+    assert len(load_customers(session, seed=2026, skus=["TS-1-M"], location_ids=ids)) == COUNT + 1
     assert session.scalar(select(func.count()).select_from(Customer)) == COUNT + 1
     assert (session.scalar(select(func.count()).select_from(TimelineEntry)) or 0) > 3 * COUNT
     assert session.scalar(select(func.count()).select_from(ServiceCase)) == 3

@@ -11,6 +11,7 @@ from omnichannel.demo import data
 from omnichannel.demo.load import load_demo
 from omnichannel.inventory import service as inventory
 from omnichannel.inventory.models import StockLevel
+from omnichannel.orders.models import Order
 
 
 def test_the_demo_loads_once_and_every_role_can_sign_in(
@@ -28,6 +29,9 @@ def test_the_demo_loads_once_and_every_role_can_sign_in(
         assert s.scalar(select(func.count()).select_from(OutboxEvent)) > 0
         assert (s.scalar(select(func.sum(StockLevel.on_hand))) or 0) > 10_000
         assert inventory.check_ledger(s) == []
+        statuses = set(s.scalars(select(Order.status)))
+        assert {"completed", "ready_for_pickup", "confirmed"} <= statuses
+        assert first.orders.handoff_code is not None
 
     with TestClient(create_app(settings, database=committing_db)) as client:
         for role, email, _name, password, _scope in data.STAFF:
@@ -42,3 +46,8 @@ def test_the_demo_loads_once_and_every_role_can_sign_in(
         )
         assert products.status_code == 200
         assert products.json()["items"]
+        opened = client.post(
+            f"/api/v1/carts/handoff/{first.orders.handoff_code}",
+            headers={"X-Api-Key": first.api_keys["pos-krk"]},
+        )
+        assert opened.status_code == 200, opened.text

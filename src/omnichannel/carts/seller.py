@@ -1,0 +1,54 @@
+"""The channel a cart or order is handled in, as carts and orders need it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from omnichannel.channels import service as channels
+from omnichannel.channels.rules import LocationRole
+from omnichannel.kernel.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class Seller:
+    id: uuid.UUID
+    code: str
+    type: str  # ChannelType
+    currency: str
+    hold: timedelta | None  # adding to a cart holds stock this long; None: not until checkout
+    sell_from: tuple[uuid.UUID, ...]  # first choice first
+    pickup_at: tuple[uuid.UUID, ...]
+    delivery_price: int | None
+
+
+def seller(
+    session: Session, *, channel_id: uuid.UUID | None = None, code: str | None = None
+) -> Seller:
+    """The active channel by id or code; 422 naming `channel` when unknown or inactive."""
+    try:
+        ch = (
+            channels.get_channel(session, channel_id=channel_id)
+            if channel_id is not None
+            else channels.get_channel_by_code(session, code=code or "")
+        )
+    except NotFound:
+        ch = None
+    if ch is None or ch.status != "active":
+        raise InvalidInput(
+            f"Channel {code or channel_id} is unknown or inactive.",
+            errors=[{"field": "channel", "message": "unknown or inactive", "type": "channel"}],
+        )
+    return Seller(
+        id=ch.id,
+        code=ch.code,
+        type=ch.type,
+        currency=ch.currency,
+        hold=timedelta(minutes=ch.cart_hold_minutes) if ch.cart_hold_minutes else None,
+        sell_from=tuple(ch.location_ids(LocationRole.SELL_FROM)),
+        pickup_at=tuple(ch.location_ids(LocationRole.PICKUP)),
+        delivery_price=ch.delivery_price,
+    )

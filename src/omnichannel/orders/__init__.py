@@ -1,0 +1,2 @@
+"""Orders: checkout from a cart, orders from every channel, the order state machine
+and payments."""

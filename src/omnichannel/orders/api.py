@@ -1,0 +1,408 @@
+"""Checkout and orders over HTTP.
+
+A signed-in customer checks out their own carts and sees only their own orders; a
+channel's API key checks out the carts it holds the token of; staff (a cashier, an
+agent) check out any cart in the channel they name and, with orders:manage, move
+orders through fulfilment. Checkout requires an `Idempotency-Key`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.orm import Session
+
+from omnichannel.api.deps import PrincipalDep, SessionDep, require
+from omnichannel.api.errors import problem_responses
+from omnichannel.api.idempotency import RequiredIdempotency
+from omnichannel.carts import service as carts
+from omnichannel.carts.api import Caller, CallerDep, CartToken
+from omnichannel.kernel import Forbidden, Principal
+from omnichannel.kernel.errors import InvalidInput
+from omnichannel.orders import marketplace, service
+from omnichannel.orders.order_errors import OrderStateConflict
+from omnichannel.orders.rules import OrderKind, OrderStatus, PaymentMethod
+from omnichannel.orders.schemas import (
+    CancelIn,
+    CheckoutIn,
+    OrderLineRead,
+    OrderRead,
+    PaymentOperationRead,
+    PaymentRead,
+    ReceiptLine,
+    ReceiptRead,
+    TransitionIn,
+    TransitionRead,
+)
+from omnichannel.orders.schemas_marketplace import MarketplaceOrderIn
+from omnichannel.security.rules import Permission
+
+router = APIRouter(tags=["orders"])
+
+# A customer cancels on their own only before the order is being fulfilled.
+CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED})
+
+Manager = Annotated[Principal, Depends(require(Permission.ORDERS_MANAGE))]
+Importer = Annotated[Principal, Depends(require(Permission.ORDERS_IMPORT))]
+
+
+def get_placer(caller: CallerDep) -> Caller:
+    """Who may check out: a signed-in customer (their own carts), staff and channels
+    holding orders:write. Checked before the Idempotency-Key, so an answer is never
+    replayed to someone who may not have asked."""
+    p = caller.principal
+    if p.kind != "customer" and not p.can(Permission.ORDERS_WRITE):
+        who = f"role {p.role}" if p.kind == "staff" else f"this API key of channel {p.channel_code}"
+        raise Forbidden(f"{who} may not place orders (needs orders:write).")
+    return caller
+
+
+PlacerDep = Annotated[Caller, Depends(get_placer)]
+
+
+def _access(principal: Principal) -> service.Access:
+    if principal.kind == "customer" and principal.can(Permission.ORDERS_OWN):
+        return service.Access(customer_id=principal.id)
+    if principal.kind == "staff" and principal.can(Permission.ORDERS_READ):
+        return service.Access(staff=True)
+    raise Forbidden("Reading orders needs orders:read (staff) or a signed-in customer.")
+
+
+def order_read(order: service.Order, *, personal: bool = False) -> OrderRead:
+    """The public shape of an order; personal fields only for the customer themself."""
+    return OrderRead(
+        id=order.id,
+        number=order.number,
+        kind=order.kind,
+        status=order.status,
+        payment_status=order.payment_status,
+        customer_id=order.customer_id,
+        cart_id=order.cart_id,
+        origin_channel_id=order.origin_channel_id,
+        completing_channel_id=order.completing_channel_id,
+        journey=list(order.journey),
+        external_id=order.external_id,
+        currency=order.currency,
+        subtotal=order.subtotal,
+        discount=order.discount,
+        delivery=order.delivery,
+        total=order.total,
+        vat=order.vat,
+        open_total=service.open_amount(order),
+        fulfilment=order.fulfilment,
+        pickup_location_id=order.pickup_location_id,
+        lines=[
+            OrderLineRead(
+                line_no=ln.line_no,
+                variant_id=ln.variant_id,
+                sku=ln.sku,
+                quantity=ln.quantity,
+                cancelled=ln.cancelled,
+                location_id=ln.location_id,
+                price_list=ln.price_list,
+                unit_price=ln.unit_price,
+                subtotal=ln.subtotal,
+                discount=ln.discount,
+                total=ln.total,
+                net=ln.net,
+                vat=ln.vat,
+                vat_code=ln.vat_code,
+            )
+            for ln in order.lines
+        ],
+        payments=[
+            PaymentRead(
+                id=p.id,
+                method=p.method,
+                provider=p.provider,
+                status=p.status,
+                currency=p.currency,
+                amount=p.amount,
+                captured=p.captured,
+                refunded=p.refunded,
+                operations=[
+                    PaymentOperationRead(
+                        kind=op.kind,
+                        amount=op.amount,
+                        succeeded=op.succeeded,
+                        message=op.message,
+                        at=op.at,
+                    )
+                    for op in p.operations
+                ],
+            )
+            for p in order.payments
+        ],
+        pricing=order.pricing,
+        contact=order.contact if personal else None,
+        shipping_address=order.shipping_address if personal else None,
+        billing_address=order.billing_address if personal else None,
+        receipt=_receipt(order) if order.kind == OrderKind.POS else None,
+        placed_at=order.placed_at,
+        version=order.version,
+    )
+
+
+def _receipt(order: service.Order) -> ReceiptRead:
+    return ReceiptRead(
+        number=order.number,
+        at=order.placed_at,
+        location_id=order.lines[0].location_id,
+        lines=[
+            ReceiptLine(
+                sku=ln.sku,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                discount=ln.discount,
+                total=ln.total,
+                vat_code=ln.vat_code,
+            )
+            for ln in order.lines
+        ],
+        vat=list(order.pricing.get("vat", [])),
+        total=order.total,
+        currency=order.currency,
+        paid_by=[p.method for p in order.payments],
+    )
+
+
+def _personal(principal: Principal, order: service.Order) -> bool:
+    return principal.kind == "customer" and order.customer_id == principal.id
+
+
+@router.post(
+    "/carts/{cart_id}/checkout",
+    response_model=OrderRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Check a cart out: re-quote, reserve every line, place the order, start the payment",
+    responses=problem_responses(401, 402, 403, 404, 409, 422, 503),
+)
+def checkout(
+    cart_id: uuid.UUID,
+    data: CheckoutIn,
+    caller: PlacerDep,
+    idempotency: RequiredIdempotency,
+    session: SessionDep,
+    token: CartToken = None,
+) -> Response:
+    principal = caller.principal
+    cart = carts.load(session, cart_id=cart_id, access=caller.access(token))
+    seller = caller.seller(session, data.channel)
+    order = service.checkout(
+        session,
+        cart=cart,
+        seller=seller,
+        actor=principal.actor,
+        request=_request(data),
+    )
+    body = order_read(order, personal=_personal(principal, order))
+    return idempotency.respond(
+        status.HTTP_201_CREATED, body, headers={"Location": f"/api/v1/orders/{order.id}"}
+    )
+
+
+def _request(data: CheckoutIn) -> service.CheckoutRequest:
+    contact = data.contact
+    return service.CheckoutRequest(
+        currency=data.currency,
+        fulfilment=data.fulfilment,
+        payment_method=data.payment.method,
+        payment_token=data.payment.token,
+        contact=service.Contact(
+            email=contact.email,
+            phone=contact.phone,
+            given_name=contact.given_name,
+            family_name=contact.family_name,
+        )
+        if contact is not None
+        else None,
+        shipping_address=data.shipping_address.details() if data.shipping_address else None,
+        billing_address=data.billing_address.details() if data.billing_address else None,
+        pickup_location_id=data.pickup_location_id,
+        expected_total=data.expected_total,
+    )
+
+
+@router.get(
+    "/orders/{order_id}",
+    response_model=OrderRead,
+    summary="One order (a customer: only their own)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_order(order_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> OrderRead:
+    order = service.load(session, order_id=order_id, access=_access(principal))
+    return order_read(order, personal=_personal(principal, order))
+
+
+@router.get(
+    "/orders",
+    response_model=list[OrderRead],
+    summary="A customer's orders, newest first (a signed-in customer: their own)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def list_orders(
+    principal: PrincipalDep,
+    session: SessionDep,
+    customer_id: Annotated[uuid.UUID | None, Query(description="Staff: whose orders.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    before: Annotated[
+        uuid.UUID | None, Query(description="The last order id of the previous page.")
+    ] = None,
+) -> list[OrderRead]:
+    access = _access(principal)
+    whose = access.customer_id or customer_id
+    if access.customer_id is not None and customer_id not in (None, access.customer_id):
+        raise Forbidden("A customer sees only their own orders.")
+    if whose is None:
+        raise InvalidInput(
+            "Name the customer whose orders to list (`customer_id`).",
+            errors=[{"field": "customer_id", "message": "required", "type": "missing"}],
+        )
+    found = service.customer_orders(session, customer_id=whose, limit=limit, before=before)
+    return [order_read(o, personal=_personal(principal, o)) for o in found]
+
+
+@router.get(
+    "/orders/{order_id}/history",
+    response_model=list[TransitionRead],
+    summary="Every move of the order's state machine",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def order_history(
+    order_id: uuid.UUID, principal: PrincipalDep, session: SessionDep
+) -> list[TransitionRead]:
+    order = service.load(session, order_id=order_id, access=_access(principal))
+    return [
+        TransitionRead(
+            from_status=t.from_status,
+            to_status=t.to_status,
+            actor=t.actor,
+            channel=t.channel,
+            reason=t.reason,
+            at=t.at,
+        )
+        for t in service.history(session, order=order)
+    ]
+
+
+@router.post(
+    "/orders/{order_id}/transitions",
+    response_model=OrderRead,
+    summary="Move an order on: allocate, fulfil, ship, ready for pickup, deliver, collect, complete",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def transition(
+    order_id: uuid.UUID, data: TransitionIn, principal: Manager, session: SessionDep
+) -> OrderRead:
+    order = service.load(session, order_id=order_id, access=service.Access(staff=True))
+    service.move(
+        session,
+        order=order,
+        to=data.to,
+        actor=principal.actor,
+        channel=_channel(session, principal, data.channel),
+        reason=data.reason,
+    )
+    return order_read(order)
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    response_model=OrderRead,
+    summary="Cancel the order or some lines: stock given back, payment voided or refunded",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def cancel(
+    order_id: uuid.UUID, data: CancelIn, principal: PrincipalDep, session: SessionDep
+) -> OrderRead:
+    if principal.kind == "customer":
+        access = _access(principal)
+    elif principal.can(Permission.ORDERS_MANAGE):
+        access = service.Access(staff=True)
+    else:
+        raise Forbidden("Cancelling orders needs orders:manage or a signed-in customer.")
+    order = service.load(session, order_id=order_id, access=access)
+    if principal.kind == "customer" and order.status not in CUSTOMER_CANCELLABLE:
+        raise OrderStateConflict(
+            f"Order {order.number} is {order.status}: ask customer service to cancel it.",
+            current_status=order.status,
+        )
+    service.cancel(
+        session,
+        order=order,
+        actor=principal.actor,
+        channel=principal.channel_code,
+        reason=data.reason,
+        line_nos=data.lines,
+    )
+    return order_read(order, personal=_personal(principal, order))
+
+
+def _channel(session: Session, principal: Principal, named: str | None) -> str | None:
+    if principal.kind == "channel":
+        return principal.channel_code
+    if named is not None:
+        carts.seller(session, code=named)  # 422 when unknown
+    return named
+
+
+@router.post(
+    "/orders/marketplace",
+    response_model=OrderRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Import a marketplace order (Allegro-shaped); importing it again returns it (200)",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def import_marketplace_order(
+    data: MarketplaceOrderIn, principal: Importer, session: SessionDep, response: Response
+) -> OrderRead:
+    if principal.kind == "channel":
+        seller = carts.seller(session, channel_id=principal.channel_id)
+    elif data.channel is None:
+        raise InvalidInput(
+            "Staff name the marketplace channel (`channel`).",
+            errors=[{"field": "channel", "message": "required for staff", "type": "missing"}],
+        )
+    else:
+        seller = carts.seller(session, code=data.channel)
+    order, created = marketplace.import_order(
+        session, seller=seller, data=_marketplace(data), actor=principal.actor
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return order_read(order)
+
+
+def _marketplace(data: MarketplaceOrderIn) -> marketplace.MarketplaceOrder:
+    amounts = [li.price for li in data.line_items]
+    if data.delivery.cost is not None:
+        amounts.append(data.delivery.cost)
+    currencies = {a.currency for a in amounts}
+    if len(currencies) != 1:
+        raise InvalidInput(
+            "Every amount of an order is in one currency.",
+            errors=[{"field": "lineItems", "message": "mixed currencies", "type": "currency"}],
+        )
+    address = data.delivery.address
+    return marketplace.MarketplaceOrder(
+        external_id=data.id,
+        currency=currencies.pop(),
+        lines=[
+            marketplace.MarketplaceLine(li.offer.external.id, li.quantity, li.price.minor())
+            for li in data.line_items
+        ],
+        buyer_id=data.buyer.id,
+        buyer_email=data.buyer.email,
+        buyer_login=data.buyer.login,
+        given_name=data.buyer.first_name,
+        family_name=data.buyer.last_name,
+        phone=data.buyer.phone_number,
+        delivery_cost=data.delivery.cost.minor() if data.delivery.cost else 0,
+        shipping_address=address.model_dump(exclude_none=True) if address else None,
+        pickup_point=data.delivery.pickup_point.id if data.delivery.pickup_point else None,
+        payment_method=PaymentMethod.CASH_ON_DELIVERY
+        if data.payment.type == "CASH_ON_DELIVERY"
+        else PaymentMethod.MARKETPLACE,
+    )

@@ -1,0 +1,248 @@
+"""Checkout: a cart becomes an order, in whichever channel finishes it.
+
+Re-quote the cart (the customer's segments, the cart's coupons, the delivery fee),
+check the total the buyer agreed to, attach an anonymous buyer to their profile by
+e-mail or phone, take the cart's stock over for the order, place the order, start
+the payment and close the cart, all in one transaction.
+
+The kind of order follows from the channel finishing it: a web or app checkout; a
+till sale (`carry_out` at a till: paid there, the goods leave at once); endless
+aisle (a till ordering for delivery or for pickup elsewhere); a call-center order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from omnichannel.carts import service as carts
+from omnichannel.channels import service as channels
+from omnichannel.customers import service as customers
+from omnichannel.kernel import utcnow
+from omnichannel.kernel.errors import InvalidInput
+from omnichannel.orders import lifecycle, payments, providers
+from omnichannel.orders.models import Order
+from omnichannel.orders.order_errors import PriceChanged
+from omnichannel.orders.placing import Buyer, Placement, place
+from omnichannel.orders.rules import (
+    Fulfilment,
+    OrderKind,
+    PaymentMethod,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    email: str | None = None
+    phone: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+
+    def document(self) -> dict[str, Any] | None:
+        """What the order keeps (sealed at rest); None when nothing was given."""
+        doc = {
+            "email": self.email,
+            "phone": self.phone,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+        }
+        return {k: v for k, v in doc.items() if v is not None} or None
+
+    def identities(self) -> list[customers.IdentityIn]:
+        out = []
+        if self.email:
+            out.append(customers.IdentityIn(type=customers.IdentityType.EMAIL, value=self.email))
+        if self.phone:
+            out.append(customers.IdentityIn(type=customers.IdentityType.PHONE, value=self.phone))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    currency: str
+    fulfilment: Fulfilment
+    payment_method: PaymentMethod
+    payment_token: str | None = None
+    contact: Contact | None = None
+    shipping_address: dict[str, Any] | None = None
+    billing_address: dict[str, Any] | None = None
+    pickup_location_id: uuid.UUID | None = None
+    expected_total: int | None = None
+
+
+def _bad(field: str, message: str, type_: str, detail: str) -> InvalidInput:
+    return InvalidInput(detail, errors=[{"field": field, "message": message, "type": type_}])
+
+
+def kind_for(seller: carts.Seller, fulfilment: Fulfilment) -> OrderKind:
+    if seller.type == "store_pos":
+        return OrderKind.POS if fulfilment == Fulfilment.CARRY_OUT else OrderKind.ENDLESS_AISLE
+    if seller.type == "call_center":
+        return OrderKind.CALL_CENTER
+    return OrderKind.CHECKOUT
+
+
+def _check(cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> None:
+    if req.payment_token is not None:
+        providers.check_token(req.payment_token, field="payment.token")  # never card data
+    if not cart.lines:
+        raise _bad(
+            "lines", "the cart is empty", "empty_cart", "An empty cart cannot be checked out."
+        )
+    if req.currency != cart.currency:
+        raise _bad(
+            "currency",
+            f"the cart is in {cart.currency}",
+            "currency_mismatch",
+            f"The cart is priced in {cart.currency}, not {req.currency}.",
+        )
+    if req.fulfilment == Fulfilment.CARRY_OUT and seller.type != "store_pos":
+        raise _bad(
+            "fulfilment",
+            "only at a till",
+            "carry_out_needs_till",
+            "Goods are carried out only from a store's till.",
+        )
+    if req.fulfilment == Fulfilment.PICKUP and req.pickup_location_id not in seller.pickup_at:
+        raise _bad(
+            "pickup_location_id",
+            "not a pickup location of this channel",
+            "pickup_location",
+            "Choose one of the channel's pickup locations.",
+        )
+    if req.fulfilment == Fulfilment.DELIVERY and req.shipping_address is None:
+        raise _bad(
+            "shipping_address",
+            "required for delivery",
+            "missing",
+            "Home delivery needs a shipping address.",
+        )
+    if req.fulfilment == Fulfilment.CARRY_OUT and req.payment_method not in (
+        PaymentMethod.CASH,
+        PaymentMethod.CARD,
+        PaymentMethod.BLIK,
+        PaymentMethod.GIFT_CARD,
+    ):
+        raise _bad(
+            "payment.method",
+            "pay at the till: cash, card, BLIK or gift card",
+            "payment_method",
+            "A till sale is paid at the till.",
+        )
+    if req.payment_method == PaymentMethod.CASH and req.fulfilment != Fulfilment.CARRY_OUT:
+        raise _bad(
+            "payment.method",
+            "cash is taken only at a till",
+            "payment_method",
+            "Cash pays for till sales only; choose cash on delivery or pay at pickup.",
+        )
+    if req.payment_method == PaymentMethod.PAY_AT_PICKUP and req.fulfilment != Fulfilment.PICKUP:
+        raise _bad(
+            "payment.method",
+            "only for pickup orders",
+            "payment_method",
+            "Pay at pickup needs a pickup order.",
+        )
+    if (
+        req.payment_method == PaymentMethod.CASH_ON_DELIVERY
+        and req.fulfilment != Fulfilment.DELIVERY
+    ):
+        raise _bad(
+            "payment.method",
+            "only for home delivery",
+            "payment_method",
+            "Cash on delivery needs home delivery.",
+        )
+
+
+def _buyer(session: Session, cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> Buyer:
+    """The cart's customer, or the profile the buyer's e-mail or phone leads to (started
+    when none does): checkout in any channel attaches to one profile."""
+    customer_id = cart.customer_id
+    contact = req.contact
+    if customer_id is None and contact is not None and contact.identities():
+        customer_id = customers.find_or_attach(
+            session,
+            identities=contact.identities(),
+            given_name=contact.given_name,
+            family_name=contact.family_name,
+            channel=seller.code,
+        ).customer_id
+    return Buyer(
+        customer_id=customer_id,
+        contact=contact.document() if contact is not None else None,
+        shipping_address=req.shipping_address,
+        billing_address=req.billing_address,
+    )
+
+
+def checkout(
+    session: Session,
+    *,
+    cart: carts.Cart,
+    seller: carts.Seller,
+    actor: str,
+    request: CheckoutRequest,
+) -> Order:
+    """Turn the cart into an order; 422 for a bad request, 409 naming the line that is
+    out of stock or the new total when prices changed; nothing is written then."""
+    _check(cart, seller, request)
+    now = utcnow()
+    buyer = _buyer(session, cart, seller, request)
+    if buyer.customer_id is not None and cart.customer_id is None:
+        cart.customer_id = buyer.customer_id
+    delivery = seller.delivery_price if request.fulfilment == Fulfilment.DELIVERY else None
+    quote = carts.price(session, cart=cart, channel=seller.code, delivery_price=delivery)
+    if quote is None:  # _check refused empty carts; a cart emptied since is one too
+        raise _bad(
+            "lines", "the cart is empty", "empty_cart", "An empty cart cannot be checked out."
+        )
+    if request.expected_total is not None and request.expected_total != quote.priced.total:
+        raise PriceChanged(
+            f"The cart now costs {quote.priced.total} (minor units of {quote.currency}), not "
+            f"{request.expected_total}: show the new total and ask again.",
+            total=quote.priced.total,
+            expected_total=request.expected_total,
+        )
+    carts.touch(session, cart=cart, seller=seller, actor=actor)
+    carts.release_holds(session, cart=cart)
+    journey = _journey(session, cart)
+    order = place(
+        session,
+        quote=quote,
+        buyer=buyer,
+        placement=Placement(
+            kind=kind_for(seller, request.fulfilment),
+            seller=seller,
+            origin_channel_id=cart.origin_channel_id,
+            journey=journey,
+            actor=actor,
+            fulfilment=request.fulfilment,
+            pickup_location_id=request.pickup_location_id,
+            cart_id=cart.id,
+        ),
+        now=now,
+    )
+    payment = payments.start_payment(
+        session,
+        order=order,
+        method=request.payment_method,
+        amount=order.total,
+        currency=order.currency,
+        token=request.payment_token,
+    )
+    if payment not in order.payments:
+        order.payments.append(payment)
+    lifecycle.after_payment(session, order=order, actor=actor, channel=seller.code)
+    carts.mark_ordered(session, cart=cart, order_id=order.id)
+    return order
+
+
+def _journey(session: Session, cart: carts.Cart) -> list[str]:
+    """The codes of the channels that touched the cart, first touch first."""
+    codes = {c.id: c.code for c in channels.list_channels(session)}
+    ids = [t.channel_id for t in sorted(cart.touches, key=lambda t: t.first_at)]
+    return [codes[i] for i in ids if i in codes]

@@ -1,0 +1,184 @@
+"""Orders, their lines, their state history, payments and payment operations.
+
+An order is a snapshot: prices, VAT, promotions, the buyer's contact and addresses
+as they were at checkout, so later changes to price lists or the profile never
+change an order. Contact and addresses are personal data, sealed like the profile's
+(AES-GCM, see `customers.crypto`) and pseudonymised when the customer is erased;
+the amounts stay for the tax records.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from omnichannel.customers.crypto import SealedJSON
+from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
+from omnichannel.db.types import BigIntPK, JSONDoc
+from omnichannel.kernel import new_id, utcnow
+
+
+class Order(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "orders"
+
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # what people read aloud
+    kind: Mapped[str] = mapped_column(String(16))  # OrderKind
+    status: Mapped[str] = mapped_column(String(24))  # OrderStatus
+    payment_status: Mapped[str] = mapped_column(String(24))  # PaymentStatus of the payment
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="SET NULL")
+    )
+    cart_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("carts.id", ondelete="SET NULL")
+    )
+    origin_channel_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("channels.id", ondelete="RESTRICT")
+    )
+    completing_channel_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("channels.id", ondelete="RESTRICT")
+    )
+    # Every channel the order's cart passed through, in order (codes).
+    journey: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    external_id: Mapped[str | None] = mapped_column(String(64))  # a marketplace's order id
+    placed_by: Mapped[str] = mapped_column(String(128))  # actor: channel, staff or customer
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal: Mapped[int]
+    discount: Mapped[int]
+    delivery: Mapped[int]
+    total: Mapped[int]
+    vat: Mapped[int]
+    fulfilment: Mapped[str] = mapped_column(String(16))  # Fulfilment
+    pickup_location_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
+    )
+    # The quote as it was: applied promotions, coupons, VAT breakdown, segments.
+    pricing: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    contact: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON("orders.contact"))
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(
+        SealedJSON("orders.shipping_address")
+    )
+    billing_address: Mapped[dict[str, Any] | None] = mapped_column(
+        SealedJSON("orders.billing_address")
+    )
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    pseudonymised_at: Mapped[datetime | None]
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="OrderLine.line_no"
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="Payment.created_at"
+    )
+
+    __table_args__ = (
+        # A marketplace order is imported once, whatever the retries.
+        UniqueConstraint("origin_channel_id", "external_id"),
+        Index("ix_orders_customer", "customer_id", "placed_at"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+    )
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("variants.id", ondelete="RESTRICT")
+    )
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int]
+    cancelled: Mapped[int] = mapped_column(default=0)  # units cancelled since
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
+    )
+    reservation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the stock it holds
+    price_list: Mapped[str] = mapped_column(String(64))
+    unit_price: Mapped[int]
+    subtotal: Mapped[int]
+    discount: Mapped[int]
+    total: Mapped[int]
+    net: Mapped[int]
+    vat: Mapped[int]
+    vat_code: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("cancelled >= 0 AND cancelled <= quantity", name="cancelled_range"),
+    )
+
+
+class OrderTransition(Base):
+    """One move of the state machine: who, when, from where, why."""
+
+    __tablename__ = "order_transitions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(24))  # None: the order was placed
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(IdMixin, TimestampMixin, Base):
+    """What the order is paid with. Card data never comes here: the provider keeps
+    it and gives back a reference."""
+
+    __tablename__ = "payments"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(24))  # PaymentMethod
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_ref: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(24))  # PaymentStatus
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int]
+    captured: Mapped[int] = mapped_column(default=0)
+    refunded: Mapped[int] = mapped_column(default=0)
+
+    operations: Mapped[list[PaymentOperation]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="PaymentOperation.at"
+    )
+
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("captured >= 0 AND captured <= amount", name="captured_range"),
+        CheckConstraint("refunded >= 0 AND refunded <= captured", name="refunded_range"),
+    )
+
+
+class PaymentOperation(Base):
+    """Every call made to the provider and what it answered."""
+
+    __tablename__ = "payment_operations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # PaymentOperationKind
+    amount: Mapped[int]
+    succeeded: Mapped[bool]
+    provider_ref: Mapped[str | None] = mapped_column(String(128))
+    message: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

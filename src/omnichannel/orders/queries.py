@@ -1,0 +1,80 @@
+"""Reading orders: one order (if the caller may see it), a customer's orders, an
+order's history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption
+
+from omnichannel.customers import service as customers
+from omnichannel.orders.models import Order, OrderTransition, Payment
+from omnichannel.orders.order_errors import OrderNotFound
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """A customer sees their own orders; staff allowed to read orders see any."""
+
+    customer_id: uuid.UUID | None = None
+    staff: bool = False
+
+    def sees(self, order: Order) -> bool:
+        return self.staff or (
+            self.customer_id is not None and order.customer_id == self.customer_id
+        )
+
+
+def _with_children() -> tuple[ExecutableOption, ...]:
+    return (
+        selectinload(Order.lines),
+        selectinload(Order.payments).selectinload(Payment.operations),
+    )
+
+
+def load(session: Session, *, order_id: uuid.UUID, access: Access) -> Order:
+    """One order with its lines and payments; 404 when unknown or not the caller's."""
+    order = session.scalar(select(Order).where(Order.id == order_id).options(*_with_children()))
+    if order is None or not access.sees(order):
+        raise OrderNotFound(f"Order {order_id} does not exist.")
+    return order
+
+
+def by_number(session: Session, *, number: str, access: Access) -> Order:
+    order = session.scalar(
+        select(Order).where(Order.number == number.upper()).options(*_with_children())
+    )
+    if order is None or not access.sees(order):
+        raise OrderNotFound(f"Order {number} does not exist.")
+    return order
+
+
+def customer_orders(
+    session: Session, *, customer_id: uuid.UUID, limit: int = 20, before: uuid.UUID | None = None
+) -> list[Order]:
+    """A customer's orders, newest first, those placed under profiles merged into
+    theirs too (an order keeps the id it was placed under)."""
+    ids = customers.every_id_of(session, customer_id=customer_id)
+    q = select(Order).where(Order.customer_id.in_(ids))
+    if before is not None:
+        q = q.where(Order.id < before)
+    return list(
+        session.scalars(
+            q.options(*_with_children()).order_by(Order.id.desc()).limit(min(limit, MAX_PAGE))
+        )
+    )
+
+
+def history(session: Session, *, order: Order) -> list[OrderTransition]:
+    return list(
+        session.scalars(
+            select(OrderTransition)
+            .where(OrderTransition.order_id == order.id)
+            .order_by(OrderTransition.id)
+        )
+    )

@@ -1,0 +1,99 @@
+"""The order state machine, order kinds and payment methods: plain values, no I/O."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    CONFIRMED = "confirmed"
+    ALLOCATED = "allocated"
+    IN_FULFILMENT = "in_fulfilment"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    COLLECTED = "collected"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+S = OrderStatus
+
+# Every move the machine allows; anything else is a 409 naming the current state.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING_PAYMENT: frozenset({S.CONFIRMED, S.CANCELLED}),
+    S.CONFIRMED: frozenset({S.ALLOCATED, S.CANCELLED}),
+    S.ALLOCATED: frozenset({S.IN_FULFILMENT, S.CANCELLED}),
+    S.IN_FULFILMENT: frozenset({S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.READY_FOR_PICKUP: frozenset({S.COLLECTED, S.CANCELLED}),
+    S.DELIVERED: frozenset({S.COMPLETED}),
+    S.COLLECTED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+# Goods have left (or are gone to the customer): no cancel, and payment is captured.
+GOODS_LEFT = frozenset({S.SHIPPED, S.COLLECTED, S.DELIVERED, S.COMPLETED})
+# The order still holds reserved stock it can give back on cancel.
+HOLDS_STOCK = frozenset(
+    {S.PENDING_PAYMENT, S.CONFIRMED, S.ALLOCATED, S.IN_FULFILMENT, S.READY_FOR_PICKUP}
+)
+
+
+def can_move(current: OrderStatus, target: OrderStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+class OrderKind(StrEnum):
+    """How the order came in; the origin channel says where."""
+
+    CHECKOUT = "checkout"  # web or app checkout of a cart (or a cart handed to a till)
+    POS = "pos"  # a sale at the till: paid, and the goods leave at once
+    CALL_CENTER = "call_center"  # an agent orders for a customer
+    MARKETPLACE = "marketplace"  # imported from a marketplace (idempotent on its id)
+    ENDLESS_AISLE = "endless_aisle"  # staff in one store order for delivery or pickup elsewhere
+
+
+class Fulfilment(StrEnum):
+    DELIVERY = "delivery"  # shipped to an address
+    PICKUP = "pickup"  # collected at a store (click&collect)
+    CARRY_OUT = "carry_out"  # a till sale: the customer takes the goods
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    BLIK = "blik"
+    BANK_TRANSFER = "bank_transfer"
+    CASH_ON_DELIVERY = "cash_on_delivery"
+    PAY_AT_PICKUP = "pay_at_pickup"
+    GIFT_CARD = "gift_card"  # gift card or store credit
+    CASH = "cash"  # at the till
+    MARKETPLACE = "marketplace"  # settled by the marketplace
+
+
+# Paid later, in person: the order is confirmed without an authorisation.
+PAY_LATER = frozenset({PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.PAY_AT_PICKUP})
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"  # waiting for the customer or the provider
+    AUTHORISED = "authorised"
+    CAPTURED = "captured"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    FAILED = "failed"
+    DUE = "due"  # paid in person later (cash on delivery, pay at pickup)
+
+
+class PaymentOperationKind(StrEnum):
+    AUTHORISE = "authorise"
+    CAPTURE = "capture"
+    VOID = "void"
+    REFUND = "refund"
+
+
+MAX_LINES = 100
+NUMBER_ALPHABET = "0123456789ACDEFGHJKLMNPQRTUVWXY"

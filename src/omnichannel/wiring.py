@@ -1,0 +1,16 @@
+"""Connections between domains that point against the dependency arrow, made once
+by every entrypoint (the API, the CLI) before it serves anything.
+
+Customers must not import orders, yet erasing a customer must pseudonymise their
+orders: orders register how, here.
+"""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    """Register every domain's hooks (idempotent)."""
+    from omnichannel.customers import service as customers
+    from omnichannel.orders import privacy as orders_privacy
+
+    customers.on_erase("orders", orders_privacy.pseudonymise)
