@@ -1,8 +1,8 @@
 """Connections between domains that point against the dependency arrow, made once
 by every entrypoint (the API, the CLI) before it serves anything.
 
-Customers must not import orders, yet erasing a customer must pseudonymise their
-orders: orders register how, here.
+Customers must not import orders, yet a customer's export must include their orders
+and erasing them must pseudonymise those: orders register how, here.
 """
 
 from __future__ import annotations
@@ -14,3 +14,4 @@ def install() -> None:
     from omnichannel.orders import privacy as orders_privacy
 
     customers.on_erase("orders", orders_privacy.pseudonymise)
+    customers.on_export("orders", orders_privacy.export)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -48,6 +49,18 @@ class Export:
     segments: list[str]
     merged_ids: list[uuid.UUID]
     access_log: list[AuditEntry]
+    elsewhere: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+# What other domains hold about a person (orders with their addresses), for the
+# export: each registers a reader of its copies, like erasers below.
+Exporter = Callable[[Session, list[uuid.UUID]], list[dict[str, Any]]]
+_exporters: dict[str, Exporter] = {}
+
+
+def on_export(name: str, exporter: Exporter) -> None:
+    """Have `exporter(session, customer_ids)` add a domain's records to every export."""
+    _exporters[name] = exporter
 
 
 def export(session: Session, *, customer_id: uuid.UUID) -> Export:
@@ -95,6 +108,7 @@ def export(session: Session, *, customer_id: uuid.UUID) -> Export:
         segments=segments.segments_of(session, customer_id=cid),
         merged_ids=merged_ids,
         access_log=access,
+        elsewhere={name: read(session, [cid, *merged_ids]) for name, read in _exporters.items()},
     )
     audit.record(session, action=audit.Action.EXPORT, customer_ids=[cid], fields=["everything"])
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -88,6 +89,11 @@ class CustomerExport(BaseModel):
     cases: list[CaseRead]
     segments: list[str]
     access_log: list[AccessRead] = Field(description="When personal data was read or changed.")
+    held_elsewhere: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="What other parts of the system hold about the person, e.g. `orders` "
+        "with their contact and addresses.",
+    )
 
     @classmethod
     def of(cls, data: Export, *, at: datetime) -> CustomerExport:
@@ -101,6 +107,7 @@ class CustomerExport(BaseModel):
             timeline=[TimelineEntryRead.of(e, reveal=True) for e in data.timeline],
             cases=[CaseRead.of(c, m, reveal=True) for c, m in data.cases],
             segments=data.segments,
+            held_elsewhere=data.elsewhere,
             access_log=[
                 AccessRead(at=a.at, action=a.action, purpose=a.purpose) for a in data.access_log
             ],

@@ -23,6 +23,7 @@ from omnichannel.customers import records
 from omnichannel.customers.identities import find_customer_id as find_customer_id
 from omnichannel.customers.models import Customer
 from omnichannel.customers.privacy import on_erase as on_erase
+from omnichannel.customers.privacy import on_export as on_export
 from omnichannel.customers.resolution import Attachment as Attachment
 from omnichannel.customers.resolution import find_or_attach as find_or_attach
 from omnichannel.customers.rules import IdentityType as IdentityType
@@ -58,6 +59,7 @@ __all__ = [
     "find_customer_id",
     "find_or_attach",
     "on_erase",
+    "on_export",
     "resolve_customer_id",
     "segments_of",
 ]

@@ -1,12 +1,14 @@
-"""An erased customer's orders keep their amounts (tax law) and lose the person:
-contact and addresses are removed, the order says when."""
+"""A customer's orders in their GDPR export, and pseudonymised on erasure: the orders
+keep their amounts (tax law) and lose the person (contact and addresses), and say
+when."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.kernel import utcnow
 from omnichannel.orders.models import Order
@@ -22,3 +24,29 @@ def pseudonymise(session: Session, customer_ids: list[uuid.UUID]) -> None:
         ),
         execution_options={"synchronize_session": False},
     )
+
+
+def export(session: Session, customer_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """These customers' orders as the export shows them (oldest first)."""
+    found = session.scalars(
+        select(Order)
+        .where(Order.customer_id.in_(customer_ids))
+        .options(selectinload(Order.lines))
+        .order_by(Order.placed_at, Order.id)
+    )
+    return [
+        {
+            "number": o.number,
+            "placed_at": o.placed_at.isoformat(),
+            "status": o.status,
+            "currency": o.currency,
+            "total": o.total,
+            "lines": [
+                {"sku": ln.sku, "quantity": ln.quantity, "total": ln.total} for ln in o.lines
+            ],
+            "contact": o.contact,
+            "shipping_address": o.shipping_address,
+            "billing_address": o.billing_address,
+        }
+        for o in found
+    ]

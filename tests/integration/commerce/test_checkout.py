@@ -372,12 +372,16 @@ def test_erasing_a_customer_pseudonymises_their_orders(session: Session, store: 
     order = _checkout(session, store, store.cart(session, TS_S=1))
     assert order.customer_id is not None
     assert order.contact is not None
+    (exported,) = privacy.export(session, customer_id=order.customer_id).elsewhere["orders"]
+    assert (exported["number"], exported["shipping_address"]) == (order.number, ADDRESS)
     privacy.erase(session, customer_id=order.customer_id)
     session.expire_all()
     again = orders.load(session, order_id=order.id, access=orders.Access(staff=True))
     assert (again.contact, again.shipping_address) == (None, None)
     assert again.pseudonymised_at is not None
     assert (again.total, again.customer_id) == (order.total, order.customer_id)
+    (after,) = privacy.export(session, customer_id=order.customer_id).elsewhere["orders"]
+    assert (after["contact"], after["total"]) == (None, order.total)
 
 
 def test_a_merged_profiles_orders_and_carts_are_the_survivors(
