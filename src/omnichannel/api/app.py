@@ -64,6 +64,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.inventory.api_reservations import router as reservations
     from omnichannel.locations.api import router as locations
     from omnichannel.orders.api import router as orders
+    from omnichannel.orders.api_marketplace import router as marketplace_orders
     from omnichannel.pricing.api import router as pricing
     from omnichannel.pricing.api_quote import router as pricing_quote
     from omnichannel.security.api import router as security
@@ -87,6 +88,7 @@ def _routers() -> list[APIRouter]:
         customer_privacy,
         carts,
         orders,
+        marketplace_orders,
     ]
 
 

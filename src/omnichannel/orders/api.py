@@ -21,9 +21,9 @@ from omnichannel.carts import service as carts
 from omnichannel.carts.api import Caller, CallerDep, CartToken
 from omnichannel.kernel import Forbidden, Principal
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders import marketplace, service
+from omnichannel.orders import service
 from omnichannel.orders.order_errors import OrderStateConflict
-from omnichannel.orders.rules import OrderKind, OrderStatus, PaymentMethod
+from omnichannel.orders.rules import OrderKind, OrderStatus
 from omnichannel.orders.schemas import (
     CancelIn,
     CheckoutIn,
@@ -36,7 +36,6 @@ from omnichannel.orders.schemas import (
     TransitionIn,
     TransitionRead,
 )
-from omnichannel.orders.schemas_marketplace import MarketplaceOrderIn
 from omnichannel.security.rules import Permission
 
 router = APIRouter(tags=["orders"])
@@ -45,7 +44,6 @@ router = APIRouter(tags=["orders"])
 CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED})
 
 Manager = Annotated[Principal, Depends(require(Permission.ORDERS_MANAGE))]
-Importer = Annotated[Principal, Depends(require(Permission.ORDERS_IMPORT))]
 
 
 def get_placer(caller: CallerDep) -> Caller:
@@ -346,63 +344,3 @@ def _channel(session: Session, principal: Principal, named: str | None) -> str |
     if named is not None:
         carts.seller(session, code=named)  # 422 when unknown
     return named
-
-
-@router.post(
-    "/orders/marketplace",
-    response_model=OrderRead,
-    status_code=status.HTTP_201_CREATED,
-    summary="Import a marketplace order (Allegro-shaped); importing it again returns it (200)",
-    responses=problem_responses(401, 403, 409, 422),
-)
-def import_marketplace_order(
-    data: MarketplaceOrderIn, principal: Importer, session: SessionDep, response: Response
-) -> OrderRead:
-    if principal.kind == "channel":
-        seller = carts.seller(session, channel_id=principal.channel_id)
-    elif data.channel is None:
-        raise InvalidInput(
-            "Staff name the marketplace channel (`channel`).",
-            errors=[{"field": "channel", "message": "required for staff", "type": "missing"}],
-        )
-    else:
-        seller = carts.seller(session, code=data.channel)
-    order, created = marketplace.import_order(
-        session, seller=seller, data=_marketplace(data), actor=principal.actor
-    )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return order_read(order)
-
-
-def _marketplace(data: MarketplaceOrderIn) -> marketplace.MarketplaceOrder:
-    amounts = [li.price for li in data.line_items]
-    if data.delivery.cost is not None:
-        amounts.append(data.delivery.cost)
-    currencies = {a.currency for a in amounts}
-    if len(currencies) != 1:
-        raise InvalidInput(
-            "Every amount of an order is in one currency.",
-            errors=[{"field": "lineItems", "message": "mixed currencies", "type": "currency"}],
-        )
-    address = data.delivery.address
-    return marketplace.MarketplaceOrder(
-        external_id=data.id,
-        currency=currencies.pop(),
-        lines=[
-            marketplace.MarketplaceLine(li.offer.external.id, li.quantity, li.price.minor())
-            for li in data.line_items
-        ],
-        buyer_id=data.buyer.id,
-        buyer_email=data.buyer.email,
-        buyer_login=data.buyer.login,
-        given_name=data.buyer.first_name,
-        family_name=data.buyer.last_name,
-        phone=data.buyer.phone_number,
-        delivery_cost=data.delivery.cost.minor() if data.delivery.cost else 0,
-        shipping_address=address.model_dump(exclude_none=True) if address else None,
-        pickup_point=data.delivery.pickup_point.id if data.delivery.pickup_point else None,
-        payment_method=PaymentMethod.CASH_ON_DELIVERY
-        if data.payment.type == "CASH_ON_DELIVERY"
-        else PaymentMethod.MARKETPLACE,
-    )

@@ -57,3 +57,20 @@ class CardNumberRefused(InvalidInput):
     card data never reaches us, even by mistake."""
 
     code = "card_number_refused"
+
+
+def move_refused(status: str, captured: int, amount: int, verb: str) -> PaymentMoveRefused:
+    """409 naming the payment's status (and how much of it was captured)."""
+    left = f" ({captured} of {amount} captured)" if captured else ""
+    return PaymentMoveRefused(
+        f"Cannot {verb} a payment that is {status}{left}.", payment_status=status
+    )
+
+
+def provider_unavailable(provider: str) -> PaymentProviderUnavailable:
+    """503: the provider could not be reached or answered nonsense; nothing changed."""
+    return PaymentProviderUnavailable(
+        f"The payment provider {provider} is not answering; nothing was charged "
+        "or changed. Try again shortly.",
+        provider=provider,
+    )

@@ -23,31 +23,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
-from omnichannel.db import record_event
 from omnichannel.kernel import new_id
 from omnichannel.kernel.errors import InvalidInput
+from omnichannel.orders import payment_events
 from omnichannel.orders.errors import (
     PaymentAmountExceeded,
     PaymentDeclined,
     PaymentMethodUnsupported,
-    PaymentMoveRefused,
     PaymentNotFound,
-    PaymentProviderUnavailable,
     field_error,
+    move_refused,
+    provider_unavailable,
 )
 from omnichannel.orders.models import Order, Payment, PaymentOperation
+from omnichannel.orders.payment_events import payment_status_of as payment_status_of
 from omnichannel.orders.providers import (
     AuthoriseRequest,
     OperationResult,
     PaymentProvider,
     ProviderError,
     provider_for,
-    redact_card_numbers,
 )
 from omnichannel.orders.rules import PaymentMethod, PaymentOperationKind, PaymentStatus
 
@@ -60,11 +59,7 @@ CAN_VOID = frozenset({S.AUTHORISED, S.DUE, S.PENDING})
 CAN_REFUND = frozenset({S.CAPTURED, S.PARTIALLY_REFUNDED})
 # What a successful authorisation may leave the payment in.
 STARTED = frozenset({S.AUTHORISED, S.PENDING, S.DUE, S.CAPTURED})
-# No longer standing: they count for nothing in the order's status.
-DEAD = frozenset({S.VOIDED, S.FAILED})
 
-MAX_REASON = 200
-_MESSAGE = 500  # payment_operations.message
 _REF = 128  # payments.provider_ref
 
 
@@ -80,27 +75,6 @@ class PaymentChange:
     status: PaymentStatus
     order_payment_status: PaymentStatus
     message: str | None
-
-
-def payment_status_of(payments: Iterable[Payment]) -> PaymentStatus:
-    """One status for an order from all its payments: refunds first, then the least
-    advanced of those still standing (pending < due < authorised < captured).
-    Voided and failed payments count only when nothing else stands."""
-    every = list(payments)
-    live = [p for p in every if S(p.status) not in DEAD]
-    if not live:
-        if not every:
-            return S.PENDING
-        return S.VOIDED if any(S(p.status) is S.VOIDED for p in every) else S.FAILED
-    captured = sum(p.captured for p in live)
-    refunded = sum(p.refunded for p in live)
-    if refunded:
-        return S.REFUNDED if refunded >= captured else S.PARTIALLY_REFUNDED
-    statuses = {S(p.status) for p in live}
-    for status in (S.PENDING, S.DUE, S.AUTHORISED):
-        if status in statuses:
-            return status
-    return S.CAPTURED
 
 
 def get_payment(session: Session, *, payment_id: uuid.UUID) -> Payment:
@@ -154,16 +128,16 @@ def start_payment(
     try:
         result = psp.authorise(request)
     except ProviderError as exc:
-        raise _unavailable(psp, exc) from exc
+        raise provider_unavailable(psp.name) from exc
     if not result.ok:
         raise PaymentDeclined(
-            _clean(result.message) or "The payment was declined.",
+            payment_events.clean(result.message) or "The payment was declined.",
             provider=psp.name,
             method=method.value,
         )
     status = S(result.status)
     if status not in STARTED:
-        raise _unavailable(psp, ProviderError(f"unexpected status {status}"))
+        raise provider_unavailable(psp.name)
     reference = _reference(psp, result.reference)
     captured = amount if status is S.CAPTURED else 0
     if order.id is None:  # placed in this transaction and not flushed yet
@@ -192,12 +166,14 @@ def start_payment(
             amount=amount,
             succeeded=True,
             provider_ref=reference,
-            message=_clean(result.message),
+            message=payment_events.clean(result.message),
         )
     ]
     session.add(payment)
     _sync_order(session, order, new=payment)
-    _event(session, payment, order, kind, amount, True, sequence=1, message=result.message)
+    payment_events.record(
+        session, payment, order, kind, amount, True, sequence=1, message=result.message
+    )
     return payment
 
 
@@ -207,7 +183,7 @@ def capture(session: Session, *, payment: Payment, amount: int | None = None) ->
     _lock(session, payment)
     left = payment.amount - payment.captured
     if S(payment.status) not in CAN_CAPTURE or left == 0:
-        raise _refused(payment, "capture")
+        raise move_refused(payment.status, payment.captured, payment.amount, "capture")
     amount = left if amount is None else _positive(amount)
     if amount > left:
         raise PaymentAmountExceeded(
@@ -230,7 +206,7 @@ def void(session: Session, *, payment: Payment) -> PaymentChange:
     409 once anything was captured."""
     _lock(session, payment)
     if S(payment.status) not in CAN_VOID or payment.captured:
-        raise _refused(payment, "void")
+        raise move_refused(payment.status, payment.captured, payment.amount, "void")
 
     def apply(p: Payment) -> None:
         p.status = S.VOIDED.value
@@ -241,11 +217,11 @@ def void(session: Session, *, payment: Payment) -> PaymentChange:
 def refund(session: Session, *, payment: Payment, amount: int, reason: str) -> PaymentChange:
     """Give back `amount` of what was captured, for a reason kept with the operation.
     409 if that is more than is left to refund."""
-    reason = _reason(reason)
+    reason = payment_events.refund_reason(reason)
     amount = _positive(amount)
     _lock(session, payment)
     if S(payment.status) not in CAN_REFUND:
-        raise _refused(payment, "refund")
+        raise move_refused(payment.status, payment.captured, payment.amount, "refund")
     left = payment.captured - payment.refunded
     if amount > left:
         raise PaymentAmountExceeded(
@@ -276,12 +252,16 @@ def confirm_transfer(
     full) or never will (failed). 409 unless the payment is pending."""
     _lock(session, payment)
     if S(payment.status) is not S.PENDING:
-        raise _refused(payment, "confirm a transfer for")
+        raise move_refused(
+            payment.status, payment.captured, payment.amount, "confirm a transfer for"
+        )
     previous = S(payment.status)
     if received:
         payment.captured = payment.amount
     payment.status = (S.CAPTURED if received else S.FAILED).value
-    message = _clean(note) or ("Transfer received" if received else "Transfer not received")
+    message = payment_events.clean(note) or (
+        "Transfer received" if received else "Transfer not received"
+    )
     return _record(session, payment, K.CAPTURE, payment.amount, received, previous, message)
 
 
@@ -303,10 +283,10 @@ def _operate(
     try:
         result = call(psp, payment.provider_ref or "")
     except ProviderError as exc:
-        raise _unavailable(psp, exc) from exc
+        raise provider_unavailable(psp.name) from exc
     if result.ok:
         apply(payment)
-    message = " | ".join(m for m in (reason, _clean(result.message)) if m) or None
+    message = " | ".join(m for m in (reason, payment_events.clean(result.message)) if m) or None
     return _record(
         session, payment, kind, amount, result.ok, previous, message, result.reference, reason
     )
@@ -329,7 +309,7 @@ def _record(
         amount=amount,
         succeeded=ok,
         provider_ref=reference if reference and len(reference) <= _REF else None,
-        message=message[:_MESSAGE] if message else None,
+        message=message[: payment_events.MESSAGE_LENGTH] if message else None,
     )
     if "operations" not in inspect(payment).unloaded:
         payment.operations.append(operation)  # keep a loaded collection true
@@ -343,7 +323,7 @@ def _record(
         .select_from(PaymentOperation)
         .where(PaymentOperation.payment_id == payment.id)
     )
-    _event(
+    payment_events.record(
         session,
         payment,
         order,
@@ -377,63 +357,6 @@ def _sync_order(session: Session, order: Order, *, new: Payment | None = None) -
     return status
 
 
-_TYPES = {
-    K.AUTHORISE: "payment.authorised",
-    K.CAPTURE: "payment.captured",
-    K.VOID: "payment.voided",
-    K.REFUND: "payment.refunded",
-}
-_STARTED_TYPES = {S.PENDING: "payment.pending", S.DUE: "payment.due"}
-
-
-def _event(
-    session: Session,
-    payment: Payment,
-    order: Order,
-    kind: PaymentOperationKind,
-    amount: int,
-    ok: bool,
-    *,
-    sequence: int,
-    message: str | None,
-    reason: str | None = None,
-) -> None:
-    if not ok:
-        type_ = "payment.failed"
-    elif kind is K.AUTHORISE:
-        type_ = _STARTED_TYPES.get(S(payment.status), _TYPES[kind])
-    else:
-        type_ = _TYPES[kind]
-    payload: dict[str, Any] = {
-        "payment_id": str(payment.id),
-        "order_id": str(order.id),
-        "order_number": order.number,
-        "operation": kind.value,
-        "succeeded": ok,
-        "amount": amount,
-        "currency": payment.currency,
-        "method": payment.method,
-        "provider": payment.provider,
-        "provider_ref": payment.provider_ref,
-        "status": payment.status,
-        "authorised": payment.amount,
-        "captured": payment.captured,
-        "refunded": payment.refunded,
-        "order_payment_status": order.payment_status,
-        "message": _clean(message),
-    }
-    if reason is not None:
-        payload["reason"] = reason
-    record_event(
-        session,
-        aggregate_type="payment",
-        aggregate_id=payment.id,
-        sequence=sequence,
-        type=type_,
-        payload=payload,
-    )
-
-
 def _lock(session: Session, payment: Payment) -> None:
     """Hold the payment row for the rest of the transaction, with what it holds now."""
     session.flush()
@@ -462,40 +385,9 @@ def _positive(amount: int) -> int:
     return amount
 
 
-def _reason(reason: str) -> str:
-    cleaned = redact_card_numbers(" ".join(reason.split()))
-    if not cleaned or len(cleaned) > MAX_REASON:
-        raise InvalidInput(
-            f"A refund needs a reason of 1 to {MAX_REASON} characters.",
-            errors=[field_error("reason", f"1 to {MAX_REASON} characters", "string_length")],
-        )
-    return cleaned
-
-
-def _clean(message: str | None) -> str | None:
-    """A provider's words, with nothing like a card number in them."""
-    return redact_card_numbers(message)[:_MESSAGE] if message else None
-
-
 def _reference(psp: PaymentProvider, reference: str | None) -> str | None:
     # A provider's id is not card data: it is kept as given (a numeric one may well
     # pass the Luhn check), but it has to fit.
     if reference is not None and len(reference) > _REF:
-        raise _unavailable(psp, ProviderError("the reference it answered is too long"))
+        raise provider_unavailable(psp.name)
     return reference
-
-
-def _refused(payment: Payment, verb: str) -> PaymentMoveRefused:
-    left = f" ({payment.captured} of {payment.amount} captured)" if payment.captured else ""
-    return PaymentMoveRefused(
-        f"Cannot {verb} a payment that is {payment.status}{left}.",
-        payment_status=payment.status,
-    )
-
-
-def _unavailable(psp: PaymentProvider, exc: Exception) -> PaymentProviderUnavailable:
-    return PaymentProviderUnavailable(
-        f"The payment provider {psp.name} is not answering; nothing was charged "
-        "or changed. Try again shortly.",
-        provider=psp.name,
-    )
