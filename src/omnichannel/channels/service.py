@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -101,6 +102,16 @@ def list_channels(session: Session) -> list[Channel]:
             select(Channel).options(selectinload(Channel.locations)).order_by(Channel.code)
         )
     )
+
+
+def codes_of(session: Session, *, channel_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The codes of these channels (one light query: no locations loaded)."""
+    if not channel_ids:
+        return {}
+    rows = session.execute(
+        select(Channel.id, Channel.code).where(Channel.id.in_(list(channel_ids)))
+    ).tuples()
+    return dict(rows.all())
 
 
 def get_channel(session: Session, *, channel_id: uuid.UUID) -> Channel:

@@ -208,7 +208,8 @@ def checkout(
             expected_total=request.expected_total,
         )
     carts.touch(session, cart=cart, seller=seller, actor=actor)
-    carts.release_holds(session, cart=cart)
+    if cart.held_until is not None:  # a cart that never held stock has nothing to give back
+        carts.release_holds(session, cart=cart)
     journey = _journey(session, cart)
     order = place(
         session,
@@ -243,6 +244,6 @@ def checkout(
 
 def _journey(session: Session, cart: carts.Cart) -> list[str]:
     """The codes of the channels that touched the cart, first touch first."""
-    codes = {c.id: c.code for c in channels.list_channels(session)}
     ids = [t.channel_id for t in sorted(cart.touches, key=lambda t: t.first_at)]
+    codes = channels.codes_of(session, channel_ids=ids)
     return [codes[i] for i in ids if i in codes]

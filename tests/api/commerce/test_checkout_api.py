@@ -242,4 +242,12 @@ def test_staff_move_orders_and_the_machine_names_the_state(
     assert [h["to_status"] for h in history][-1] == "shipped"
     assert client.post(f"{API}/orders/{order_id}/cancel", json={}, headers=admin).status_code == 409
     assert client.get(f"{API}/orders/{uuid.uuid4()}", headers=admin).status_code == 404
+    assert client.get(f"{API}/orders/{uuid.uuid4()}/history", headers=admin).status_code == 404
+    bad_line = client.post(f"{API}/orders/{order_id}/cancel", json={"lines": [0]}, headers=admin)
+    assert bad_line.status_code == 422
+    unknown_channel = client.post(moves, json={"to": "delivered", "channel": "nope"}, headers=admin)
+    assert (unknown_channel.status_code, unknown_channel.json()["errors"][0]["field"]) == (
+        422,
+        "channel",
+    )
     assert client.post(moves, json={"to": "delivered"}, headers=keys["web"]).status_code == 403
