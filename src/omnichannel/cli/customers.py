@@ -40,8 +40,15 @@ class SegmentsRun:
     failures: int = 0
 
 
-def recompute_segments(db: Database, codes: list[str] | None = None, *, actor: str) -> SegmentsRun:
-    """Recompute rule segments (all of them, or `codes`), one transaction each."""
+def recompute_segments(
+    db: Database,
+    codes: list[str] | None = None,
+    *,
+    actor: str,
+    now: datetime | None = None,
+) -> SegmentsRun:
+    """Recompute rule segments (all of them, or `codes`), one transaction each, as of
+    `now` (the caller's clock, so the nightly step and what it stamps agree)."""
     out = SegmentsRun()
     if codes is None:
         with unit_of_work(db, read_only=True) as session:
@@ -49,7 +56,7 @@ def recompute_segments(db: Database, codes: list[str] | None = None, *, actor: s
     for code in codes:
         try:
             with unit_of_work(db, actor=actor) as session:
-                out.recomputed.append(segments.recompute(session, code=code))
+                out.recomputed.append(segments.recompute(session, code=code, now=now))
         except (DomainError, SQLAlchemyError) as e:
             out.failures += 1
             detail = e.detail if isinstance(e, DomainError) else e.__class__.__name__
@@ -79,7 +86,11 @@ class NightlySegments:
                 due = segments.due(session, now=now, hour=self.hour)
         except SQLAlchemyError:
             return SegmentsRun(failures=1)
-        return recompute_segments(self.db, due, actor=SEGMENTS_ACTOR) if due else SegmentsRun()
+        if not due:
+            return SegmentsRun()
+        # Stamped with the step's own clock: had it stamped the wall clock while deciding
+        # by its own, a run just before the nightly hour would fall due again just after.
+        return recompute_segments(self.db, due, actor=SEGMENTS_ACTOR, now=now)
 
 
 @customers_app.command("recompute-segments")

@@ -127,7 +127,9 @@ def test_recompute_segments_and_the_nightly_worker_step(cli_db: Database) -> Non
 
     with unit_of_work(cli_db, actor="test") as s:
         s.execute(update(Segment).values(recomputed_at=utcnow() - timedelta(days=2)))
-    clock = [utcnow()]
+    # Midday, well away from the nightly hour (02:00 UTC): a run just before it would
+    # rightly fall due again just after, whatever the real time of the test run.
+    clock = [utcnow().replace(hour=12, minute=0, second=0, microsecond=0)]
     nightly = NightlySegments(cli_db, clock=lambda: clock[0])
     assert [r.code for r in nightly.run().recomputed] == ["krakow"]
     clock[0] += timedelta(seconds=5)
