@@ -183,6 +183,7 @@ def start_server(url: str, secret: str, workers: int) -> tuple[subprocess.Popen[
         "OMNI_ENV": "dev",
         "OMNI_LOG_LEVEL": "warning",
         "OMNI_DB_POOL_SIZE": "40",
+        "OMNI_THREADS": os.environ.get("OMNI_THREADS", "40"),
     }
     cmd = [
         sys.executable,

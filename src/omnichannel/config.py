@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `omni serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `omni serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes for `omni serve`.")
+    threads: int = Field(
+        40,
+        ge=1,
+        le=400,
+        description="Threads per worker running the database endpoints (anyio's limiter).",
+    )
     staff_token_ttl_minutes: int = Field(
         12 * 60, ge=5, le=7 * 24 * 60, description="How long a staff bearer token lives."
     )

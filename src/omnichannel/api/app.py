@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -104,6 +105,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Endpoints that touch the database are plain `def`s run in anyio's thread
+        # pool; how many may run at once is a measured choice (see decisions.md).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         if owns_db:
             db.dispose()

@@ -223,10 +223,12 @@ def mark_ordered(session: Session, *, cart: Cart, order_id: uuid.UUID) -> None:
     _event(session, cart, "cart.ordered", order_id=str(order_id))
 
 
-def touch(session: Session, *, cart: Cart, seller: Seller, actor: str) -> None:
-    """Record that a channel worked on the cart (opening it by handoff, checking out)."""
+def touch(session: Session, *, cart: Cart, seller: Seller, actor: str, flush: bool = True) -> None:
+    """Record that a channel worked on the cart (opening it by handoff, checking out);
+    `flush=False` leaves the write to the caller's next flush (checkout's one)."""
     _touch(cart, seller, actor)
-    session.flush()
+    if flush:
+        session.flush()
 
 
 def _quantity(cart: Cart, variant_id: uuid.UUID) -> int:

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.orm import Session
 
 from omnichannel.carts import holds
@@ -36,9 +38,11 @@ def price(
     cart: Cart,
     channel: str | None = None,
     delivery_price: int | None = None,
+    customer_id: uuid.UUID | None = None,
 ) -> pricing.Quote | None:
-    """The cart priced now (None when it is empty): the customer's segments, the
-    cart's coupons, in the cart's currency."""
+    """The cart priced now (None when it is empty): the customer's segments (or those
+    of `customer_id`, the buyer checkout found for an anonymous cart), the cart's
+    coupons, in the cart's currency."""
     lines = sorted(cart.lines, key=lambda ln: ln.position)
     if not lines:
         return None
@@ -46,7 +50,7 @@ def price(
         session,
         items=[pricing.Item(ln.variant_id, ln.quantity) for ln in lines],
         currency=cart.currency,
-        customer_id=cart.customer_id,
+        customer_id=customer_id or cart.customer_id,
         coupons=cart.coupons,
         channel=channel,
         delivery_price=delivery_price,

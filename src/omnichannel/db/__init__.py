@@ -2,7 +2,7 @@
 
 from omnichannel.db.base import Base, TimestampMixin, VersionedMixin
 from omnichannel.db.engine import backend_name, make_engine
-from omnichannel.db.outbox import OutboxEvent, record_event, record_events
+from omnichannel.db.outbox import OutboxEvent, batched, record_event, record_events
 from omnichannel.db.session import Database, DatabaseBusy, unit_of_work
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "TimestampMixin",
     "VersionedMixin",
     "backend_name",
+    "batched",
     "make_engine",
     "record_event",
     "record_events",

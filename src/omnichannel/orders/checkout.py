@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from omnichannel.carts import service as carts
 from omnichannel.channels import service as channels
 from omnichannel.customers import service as customers
+from omnichannel.db import batched
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import lifecycle, payments, providers
@@ -188,62 +189,77 @@ def checkout(
     request: CheckoutRequest,
 ) -> Order:
     """Turn the cart into an order; 422 for a bad request, 409 naming the line that is
-    out of stock or the new total when prices changed; nothing is written then."""
+    out of stock or the new total when prices changed; nothing is written then.
+
+    The order, its lines, moves and payment, the cart's closing and every event are
+    written together at the end (one flush, one outbox INSERT): a checkout is a
+    request budget (DESIGN.md, performance).
+    """
     _check(cart, seller, request)
     now = utcnow()
-    buyer = _buyer(session, cart, seller, request)
-    if buyer.customer_id is not None and cart.customer_id is None:
-        cart.customer_id = buyer.customer_id
-    delivery = seller.delivery_price if request.fulfilment == Fulfilment.DELIVERY else None
-    quote = carts.price(session, cart=cart, channel=seller.code, delivery_price=delivery)
-    if quote is None:  # _check refused empty carts; a cart emptied since is one too
-        raise _bad(
-            "lines", "the cart is empty", "empty_cart", "An empty cart cannot be checked out."
+    with batched(session):
+        buyer = _buyer(session, cart, seller, request)
+        delivery = seller.delivery_price if request.fulfilment == Fulfilment.DELIVERY else None
+        quote = carts.price(
+            session,
+            cart=cart,
+            channel=seller.code,
+            delivery_price=delivery,
+            customer_id=buyer.customer_id,
         )
-    if request.expected_total is not None and request.expected_total != quote.priced.total:
-        raise PriceChanged(
-            f"The cart now costs {quote.priced.total} (minor units of {quote.currency}), not "
-            f"{request.expected_total}: show the new total and ask again.",
-            total=quote.priced.total,
-            expected_total=request.expected_total,
+        if quote is None:  # _check refused empty carts; a cart emptied since is one too
+            raise _bad(
+                "lines", "the cart is empty", "empty_cart", "An empty cart cannot be checked out."
+            )
+        if request.expected_total is not None and request.expected_total != quote.priced.total:
+            raise PriceChanged(
+                f"The cart now costs {quote.priced.total} (minor units of {quote.currency}), "
+                f"not {request.expected_total}: show the new total and ask again.",
+                total=quote.priced.total,
+                expected_total=request.expected_total,
+            )
+        if cart.held_until is not None:  # a cart that never held stock has nothing to give back
+            carts.release_holds(session, cart=cart)
+        order = place(
+            session,
+            quote=quote,
+            buyer=buyer,
+            placement=Placement(
+                kind=kind_for(seller, request.fulfilment),
+                seller=seller,
+                origin_channel_id=cart.origin_channel_id,
+                journey=_journey(session, cart, seller),
+                actor=actor,
+                fulfilment=request.fulfilment,
+                pickup_location_id=request.pickup_location_id,
+                cart_id=cart.id,
+            ),
+            now=now,
+            flush=False,
         )
-    carts.touch(session, cart=cart, seller=seller, actor=actor)
-    if cart.held_until is not None:  # a cart that never held stock has nothing to give back
-        carts.release_holds(session, cart=cart)
-    journey = _journey(session, cart)
-    order = place(
-        session,
-        quote=quote,
-        buyer=buyer,
-        placement=Placement(
-            kind=kind_for(seller, request.fulfilment),
-            seller=seller,
-            origin_channel_id=cart.origin_channel_id,
-            journey=journey,
-            actor=actor,
-            fulfilment=request.fulfilment,
-            pickup_location_id=request.pickup_location_id,
-            cart_id=cart.id,
-        ),
-        now=now,
-    )
-    payment = payments.start_payment(
-        session,
-        order=order,
-        method=request.payment_method,
-        amount=order.total,
-        currency=order.currency,
-        token=request.payment_token,
-    )
-    if payment not in order.payments:
-        order.payments.append(payment)
-    lifecycle.after_payment(session, order=order, actor=actor, channel=seller.code)
-    carts.mark_ordered(session, cart=cart, order_id=order.id)
+        payment = payments.start_payment(
+            session,
+            order=order,
+            method=request.payment_method,
+            amount=order.total,
+            currency=order.currency,
+            token=request.payment_token,
+        )
+        if payment not in order.payments:
+            order.payments.append(payment)
+        lifecycle.after_payment(session, order=order, actor=actor, channel=seller.code)
+        if buyer.customer_id is not None and cart.customer_id is None:
+            cart.customer_id = buyer.customer_id
+        carts.touch(session, cart=cart, seller=seller, actor=actor, flush=False)
+        carts.mark_ordered(session, cart=cart, order_id=order.id)  # the one flush
     return order
 
 
-def _journey(session: Session, cart: carts.Cart) -> list[str]:
-    """The codes of the channels that touched the cart, first touch first."""
+def _journey(session: Session, cart: carts.Cart, seller: carts.Seller) -> list[str]:
+    """The codes of the channels that touched the cart, first touch first, ending
+    with the channel checking out."""
     ids = [t.channel_id for t in sorted(cart.touches, key=lambda t: t.first_at)]
+    if seller.id not in ids:
+        ids.append(seller.id)
     codes = channels.codes_of(session, channel_ids=ids)
     return [codes[i] for i in ids if i in codes]

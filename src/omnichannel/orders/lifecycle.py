@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from omnichannel.customers import service as customers
 from omnichannel.db import record_event
@@ -59,8 +59,8 @@ def _record(
     now: datetime,
 ) -> None:
     transition(session, order, to, actor=actor, channel=channel, reason=reason, now=now)
-    flag_modified(order, "updated_at")
-    session.flush()
+    if inspect(order).persistent:  # a new order (checkout) is written with its moves
+        session.flush()
     record_event(
         session,
         aggregate_type="order",
@@ -187,7 +187,7 @@ def cancel(
     if whole:
         _record(session, order, S.CANCELLED, actor=actor, channel=channel, reason=reason, now=now)
     else:
-        flag_modified(order, "updated_at")
+        order.changed(now)
         session.flush()
         record_event(
             session,

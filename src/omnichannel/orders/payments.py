@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
-from omnichannel.kernel import new_id
+from omnichannel.kernel import new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import payment_events
 from omnichannel.orders.errors import (
@@ -353,7 +353,9 @@ def _sync_order(session: Session, order: Order, *, new: Payment | None = None) -
     status = payment_status_of(payments)
     if order.payment_status != status.value:
         order.payment_status = status.value
-    session.flush()
+        order.changed(utcnow())
+    if state.persistent:  # a new order (checkout) is written with its payment, once
+        session.flush()
     return status
 
 

@@ -63,9 +63,14 @@ def place(
     buyer: Buyer,
     placement: Placement,
     now: datetime | None = None,
+    flush: bool = True,
 ) -> Order:
     """Reserve, redeem and write the order (status pending_payment, payment not yet
-    started); 409 `insufficient_stock` naming the first line that cannot be covered."""
+    started); 409 `insufficient_stock` naming the first line that cannot be covered.
+
+    With `flush=False` the order waits in the session, so that a caller who moves it
+    on at once (checkout) writes it with one INSERT.
+    """
     now = now or utcnow()
     order_id, number = new_id(), new_number()
     items = [ql.priced.line for ql in quote.lines]
@@ -87,6 +92,7 @@ def place(
     order = Order(
         id=order_id,
         number=number,
+        version=1,
         kind=placement.kind,
         status=OrderStatus.PENDING_PAYMENT,
         payment_status=PaymentStatus.PENDING,
@@ -145,7 +151,8 @@ def place(
             at=now,
         )
     )
-    session.flush()
+    if flush:
+        session.flush()
     record_event(
         session,
         aggregate_type="order",
@@ -258,4 +265,4 @@ def transition(
         )
     )
     order.status = to
-    order.updated_at = now
+    order.changed(now)
