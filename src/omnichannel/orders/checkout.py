@@ -27,7 +27,7 @@ from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import lifecycle, payments, providers
 from omnichannel.orders.models import Order
 from omnichannel.orders.order_errors import PriceChanged
-from omnichannel.orders.placing import Buyer, Placement, place
+from omnichannel.orders.placing import Buyer, Placement, place, write_new
 from omnichannel.orders.rules import (
     Fulfilment,
     OrderKind,
@@ -191,9 +191,9 @@ def checkout(
     """Turn the cart into an order; 422 for a bad request, 409 naming the line that is
     out of stock or the new total when prices changed; nothing is written then.
 
-    The order, its lines, moves and payment, the cart's closing and every event are
-    written together at the end (one flush, one outbox INSERT): a checkout is a
-    request budget (DESIGN.md, performance).
+    The order, its lines, moves and payment are written together at the end (one
+    INSERT per table), then the cart's closing and every event (one outbox INSERT):
+    a checkout is a request budget (DESIGN.md, performance).
     """
     _check(cart, seller, request)
     now = utcnow()
@@ -250,8 +250,9 @@ def checkout(
         lifecycle.after_payment(session, order=order, actor=actor, channel=seller.code)
         if buyer.customer_id is not None and cart.customer_id is None:
             cart.customer_id = buyer.customer_id
+        write_new(session)  # the order before the cart that points at it
         carts.touch(session, cart=cart, seller=seller, actor=actor, flush=False)
-        carts.mark_ordered(session, cart=cart, order_id=order.id)  # the one flush
+        carts.mark_ordered(session, cart=cart, order_id=order.id)
     return order
 
 

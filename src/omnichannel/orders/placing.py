@@ -20,11 +20,18 @@ from sqlalchemy.orm import Session
 from omnichannel.carts.service import Seller
 from omnichannel.customers import service as customers
 from omnichannel.db import record_event
+from omnichannel.db.bulk import insert_new
 from omnichannel.inventory import service as inventory
 from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.rules import OwnerType
 from omnichannel.kernel import Money, new_id, utcnow
-from omnichannel.orders.models import Order, OrderLine, OrderTransition
+from omnichannel.orders.models import (
+    Order,
+    OrderLine,
+    OrderTransition,
+    Payment,
+    PaymentOperation,
+)
 from omnichannel.orders.numbers import new_number
 from omnichannel.orders.rules import Fulfilment, OrderKind, OrderStatus, PaymentStatus
 from omnichannel.pricing import service as pricing
@@ -173,6 +180,12 @@ def place(
             data={"order_id": str(order_id), "journey": list(placement.journey)},
         )
     return order
+
+
+def write_new(session: Session) -> None:
+    """Write the orders built in this session with `flush=False` (and their lines,
+    moves, payments and operations): one INSERT per table, no unit-of-work flush."""
+    insert_new(session, Order, OrderLine, OrderTransition, Payment, PaymentOperation)
 
 
 def event_payload(order: Order, **extra: Any) -> dict[str, Any]:

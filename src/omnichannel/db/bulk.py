@@ -1,0 +1,113 @@
+"""Writing a freshly built aggregate without the ORM's unit of work.
+
+A flush sorts, diffs and tracks every object in the session: measured on checkout,
+one flush of a new order (order, lines, moves, payment, operation) cost about 2 ms
+of Python, more than the statements themselves. `insert_new` writes the session's
+new objects of the given classes with one Core INSERT per table, parents first,
+and takes them out of the session: they stay readable as plain objects (the API
+answers from them), and a later read in the transaction loads the rows afresh.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Column, Table, insert, inspect
+from sqlalchemy.orm import ONETOMANY, Session, make_transient_to_detached
+
+from omnichannel.db.base import Base
+
+
+def insert_new(session: Session, *classes: type[Any]) -> None:
+    """INSERT the pending objects of `classes` (one statement per table); they come
+    back persistent (those whose key the database numbers stay out, detached).
+
+    As a flush would: column defaults are applied and set on the objects, and a
+    child's foreign key is taken from its parent through one-to-many relationships.
+    Autoincrement keys are left to the database (nothing here reads them back).
+    """
+    pending = [obj for obj in session.new if isinstance(obj, classes)]
+    if not pending:
+        return
+    skipped: dict[int, set[str]] = {}
+    for obj in pending:  # defaults first: parents' keys are needed below
+        skipped[id(obj)] = _apply_defaults(obj)
+    for obj in pending:
+        _sync_children(obj)
+    rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+    for obj in pending:
+        mapper = inspect(obj).mapper
+        row: dict[str, Any] = {}
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            if not isinstance(column, Column) or prop.key in skipped[id(obj)]:
+                continue
+            value = getattr(obj, prop.key)
+            if value is None and column.primary_key and column.autoincrement is True:
+                continue  # the database numbers it
+            row[column.key] = value
+        rows[mapper.local_table].append(row)  # type: ignore[index]
+    for obj in pending:
+        if obj in session:
+            session.expunge(obj)
+    order = {table: i for i, table in enumerate(Base.metadata.sorted_tables)}
+    for table in sorted(rows, key=order.__getitem__):
+        session.execute(insert(table), rows[table])
+    # Back into the session as loaded rows, so that the caller can go on changing
+    # them (every one first, so that adding a parent cascades to no pending child).
+    keyed = [obj for obj in pending if _has_key(obj)]
+    for obj in keyed:
+        make_transient_to_detached(obj)
+    for obj in keyed:
+        session.add(obj)
+
+
+def _has_key(obj: Any) -> bool:
+    mapper = inspect(obj).mapper
+    return all(
+        getattr(obj, mapper.get_property_by_column(c).key) is not None for c in mapper.primary_key
+    )
+
+
+def _apply_defaults(obj: Any) -> set[str]:
+    """Set the Python-side defaults of unset columns; the keys left to the database."""
+    left: set[str] = set()
+    for prop in inspect(obj).mapper.column_attrs:
+        column = prop.columns[0]
+        if (
+            isinstance(column, Column)
+            and column.default is not None
+            and getattr(obj, prop.key) is None
+        ):
+            value = _default(column)
+            if value is _DATABASE:
+                left.add(prop.key)
+            else:
+                setattr(obj, prop.key, value)
+    return left
+
+
+def _sync_children(obj: Any) -> None:
+    """Copy the parent's key into the children of its loaded one-to-many collections."""
+    state = inspect(obj)
+    for rel in state.mapper.relationships:
+        if rel.direction is not ONETOMANY or rel.key not in state.dict:
+            continue
+        for child in state.dict[rel.key]:
+            child_mapper = inspect(child).mapper
+            for local, remote in rel.local_remote_pairs or ():
+                value = getattr(obj, state.mapper.get_property_by_column(local).key)
+                setattr(child, child_mapper.get_property_by_column(remote).key, value)
+
+
+_DATABASE = object()  # a default the database computes (a SQL expression)
+
+
+def _default(column: Column[Any]) -> Any:
+    default: Any = column.default
+    if default.is_scalar:
+        return default.arg
+    if default.is_callable:
+        return default.arg(None)  # SQLAlchemy wraps a no-argument callable to take a context
+    return _DATABASE
