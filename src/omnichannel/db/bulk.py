@@ -47,7 +47,7 @@ def insert_new(session: Session, *classes: type[Any]) -> None:
             if value is None and column.primary_key and column.autoincrement is True:
                 continue  # the database numbers it
             row[column.key] = value
-        rows[mapper.local_table].append(row)  # type: ignore[index]
+        rows[mapper.local_table].append(row)
     for obj in pending:
         if obj in session:
             session.expunge(obj)
