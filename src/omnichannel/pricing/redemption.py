@@ -113,6 +113,8 @@ def redeem(
     amounts = {a.offer.id: a.amount for a in quote.priced.applied}
     if quote.priced.free_delivery is not None:
         amounts[quote.priced.free_delivery.offer.id] = quote.priced.free_delivery.amount
+    if not amounts:
+        return []  # nothing applied, nothing to take
     coupon_of = {c.promotion_id: c for c in quote.coupons if c.accepted}
     # Which promotions have limits: from the worker's cache, checked against the token
     # in this transaction. The limits themselves are read by the UPDATEs.
