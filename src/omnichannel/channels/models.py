@@ -71,3 +71,14 @@ class ChannelApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("channel_id", "name"),)
+
+
+class ChannelsState(Base):
+    """One row: a token that every change of a channel replaces in the same
+    transaction, so each worker's directory of channels knows when it is stale."""
+
+    __tablename__ = "channels_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[uuid.UUID]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

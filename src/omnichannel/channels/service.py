@@ -10,6 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from omnichannel.channels import directory
+from omnichannel.channels.directory import ChannelInfo
 from omnichannel.channels.models import Channel, ChannelApiKey, ChannelLocation
 from omnichannel.channels.rules import KEY_PREFIX, LocationRole
 from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate, ChannelUpdate
@@ -105,13 +107,18 @@ def list_channels(session: Session) -> list[Channel]:
 
 
 def codes_of(session: Session, *, channel_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The codes of these channels (one light query: no locations loaded)."""
-    if not channel_ids:
-        return {}
-    rows = session.execute(
-        select(Channel.id, Channel.code).where(Channel.id.in_(list(channel_ids)))
-    ).tuples()
-    return dict(rows.all())
+    """The codes of these channels (from the worker's directory)."""
+    by_id = directory.current(session).by_id
+    return {i: by_id[i].code for i in channel_ids if i in by_id}
+
+
+def channel_info(
+    session: Session, *, channel_id: uuid.UUID | None = None, code: str | None = None
+) -> ChannelInfo | None:
+    """One channel as the worker's directory has it (None when there is none such):
+    what carts and checkout read on every request, without a query."""
+    d = directory.current(session)
+    return d.by_id.get(channel_id) if channel_id is not None else d.by_code.get(code or "")
 
 
 def get_channel(session: Session, *, channel_id: uuid.UUID) -> Channel:
@@ -152,6 +159,7 @@ def create_channel(session: Session, *, data: ChannelCreate) -> Channel:
     )
     session.add(ch)
     session.flush()
+    directory.bump(session)
     _event(session, ch, "channel.created")
     return ch
 
@@ -191,6 +199,7 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
         ch.locations = _links(sell_from, pickup_at)
     ch.updated_at = utcnow()
     session.flush()
+    directory.bump(session)
     _event(session, ch, "channel.updated")
     return ch
 
@@ -270,13 +279,20 @@ def revoke_api_key(session: Session, *, channel_id: uuid.UUID, key_id: uuid.UUID
 def authenticate_api_key(session: Session, *, key: str, now: datetime | None = None) -> Principal:
     """The channel principal an API key stands for; 401 if unknown, expired or revoked."""
     row = session.execute(
-        select(ChannelApiKey, Channel.code, Channel.name, Channel.status)
+        select(
+            ChannelApiKey,
+            Channel.code,
+            Channel.name,
+            Channel.status,
+            directory.TOKEN.scalar_subquery(),  # the directory's token comes along
+        )
         .join(Channel, Channel.id == ChannelApiKey.channel_id)
         .where(ChannelApiKey.key_hash == hash_token(key))
     ).one_or_none()
     if row is None:
         raise Unauthenticated("The API key is not valid.")
-    api_key, code, name, status = row
+    api_key, code, name, status, token = row
+    directory.remember(session, token)
     now = now or utcnow()
     if api_key.revoked_at is not None or (
         api_key.expires_at is not None and api_key.expires_at <= now
