@@ -104,7 +104,8 @@ def batched(session: Session) -> Iterator[None]:
 
 
 def record_events(session: Session, events: list[dict[str, Any]]) -> None:
-    """Record many events with one multi-row INSERT (bulk imports).
+    """Record many events with one multi-row INSERT (bulk imports), or into the open
+    `batched` block.
 
     Each dict has the keyword arguments of `record_event`.
     """
@@ -112,19 +113,21 @@ def record_events(session: Session, events: list[dict[str, Any]]) -> None:
         return
     actor = session.info.get("actor")
     now = utcnow()
-    session.execute(
-        insert(_outbox),
-        [
-            {
-                "event_id": new_id(),
-                "aggregate_type": e["aggregate_type"],
-                "aggregate_id": str(e["aggregate_id"]),
-                "sequence": e["sequence"],
-                "type": e["type"],
-                "payload": e["payload"],
-                "actor": actor,
-                "occurred_at": now,
-            }
-            for e in events
-        ],
-    )
+    rows = [
+        {
+            "event_id": new_id(),
+            "aggregate_type": e["aggregate_type"],
+            "aggregate_id": str(e["aggregate_id"]),
+            "sequence": e["sequence"],
+            "type": e["type"],
+            "payload": e["payload"],
+            "actor": actor,
+            "occurred_at": now,
+        }
+        for e in events
+    ]
+    batch = session.info.get(_BATCH)
+    if batch is not None:
+        batch.extend(rows)
+    else:
+        session.execute(insert(_outbox), rows)

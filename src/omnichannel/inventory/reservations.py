@@ -28,7 +28,7 @@ from omnichannel.inventory.errors import (
 from omnichannel.inventory.expiry import expire_overdue
 from omnichannel.inventory.models import Reservation, StockLevel
 from omnichannel.inventory.rules import MovementKind, OwnerType, ReservationStatus
-from omnichannel.inventory.take import take
+from omnichannel.inventory.take import take, take_all
 from omnichannel.kernel import new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 
@@ -138,9 +138,8 @@ def reserve(
         )
     merged = _merge(lines)
     expires_at = now + ttl if ttl is not None else None
-    held = []
-    for index, line in enumerate(merged):
-        hold = Held(
+    holds = [
+        Held(
             id=new_id(),
             variant_id=line.variant_id,
             location_id=line.location_id,
@@ -153,7 +152,17 @@ def reserve(
             created_at=now,
             updated_at=now,
         )
-        row = {f: getattr(hold, f) for f in _HELD_FIELDS}
+        for line in merged
+    ]
+    rows = [{f: getattr(hold, f) for f in _HELD_FIELDS} for hold in holds]
+    if (
+        len(rows) > 1
+        and session.get_bind().dialect.name == "sqlite"
+        and take_all(session, holds=rows, now=now) is not None
+    ):
+        return holds
+    held = []
+    for index, (line, hold, row) in enumerate(zip(merged, holds, rows, strict=True)):
         if take(session, hold=row, now=now) is None:
             # Overdue holds may be sitting on the stock: free them (exactly once, whoever
             # gets there first) and try once more, even if another transaction freed them.

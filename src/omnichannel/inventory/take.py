@@ -13,14 +13,27 @@ nothing of that line was written.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, Uuid, bindparam, insert, text
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    column,
+    insert,
+    text,
+    update,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import TextualSelect
 
-from omnichannel.db import OutboxEvent
+from omnichannel.db import OutboxEvent, record_events
 from omnichannel.db.prepared import Prepared, cursor
 from omnichannel.db.types import UTCDateTime
 from omnichannel.inventory import statements as sql
@@ -165,3 +178,91 @@ def take(
         },
     )
     return level
+
+
+def take_all(
+    session: Session, *, holds: list[dict[str, Any]], now: datetime
+) -> list[tuple[int, int, int]] | None:
+    """SQLite, several lines: take them all with one UPDATE ... FROM (VALUES ...), then
+    write the holds, the dirty marks and the events with one INSERT each.
+
+    SQLite has one writer at a time, so one statement over many rows cannot deadlock
+    (PostgreSQL takes its lines one by one, in sorted order). When any line cannot
+    be covered, the lines taken are put back exactly as they were (nobody else can
+    have seen them) and None comes back: the caller goes line by line, to free
+    overdue holds and to name the line that fails.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the statement below must see them, as `cursor` makes sure too
+    params: dict[str, Any] = {"now": now}
+    for i, h in enumerate(holds):
+        params |= {f"v{i}": h["variant_id"], f"l{i}": h["location_id"], f"q{i}": h["quantity"]}
+    taken = session.execute(_take_all_sqlite(len(holds)), params).all()
+    after = {(r[0], r[1]): (r[2], r[3], r[4]) for r in taken}
+    if len(after) < len(holds):
+        if after:
+            quantity = {(h["variant_id"], h["location_id"]): h["quantity"] for h in holds}
+            session.execute(
+                _PUT_BACK,
+                [{"v": v, "l": loc, "q": quantity[(v, loc)]} for v, loc in after],
+            )
+        return None
+    session.execute(insert(_reservations), holds)
+    sql.mark_dirty(session, (h["variant_id"] for h in holds))
+    record_events(
+        session,
+        [
+            sql.level_event(
+                h["variant_id"],
+                h["location_id"],
+                after[(h["variant_id"], h["location_id"])],
+                "reserved",
+            )
+            for h in holds
+        ],
+    )
+    return [after[(h["variant_id"], h["location_id"])] for h in holds]
+
+
+@functools.cache
+def _take_all_sqlite(n: int) -> TextualSelect:
+    """The statement for `n` lines (SQLite names no VALUES columns: a CTE does)."""
+    rows = ", ".join(f"(:v{i}, :l{i}, :q{i})" for i in range(n))
+    binds: list[BindParameter[Any]] = [bindparam("now", type_=UTCDateTime())]
+    for i in range(n):
+        binds += [
+            bindparam(f"v{i}", type_=Uuid()),
+            bindparam(f"l{i}", type_=Uuid()),
+            bindparam(f"q{i}", type_=Integer()),
+        ]
+    return (
+        text(
+            # Only placeholders are formatted in: every value is bound.
+            f"""
+WITH want(v, l, q) AS (VALUES {rows})
+UPDATE stock_levels
+   SET reserved = stock_levels.reserved + want.q, version = stock_levels.version + 1,
+       updated_at = :now
+  FROM want
+ WHERE stock_levels.variant_id = want.v AND stock_levels.location_id = want.l
+   AND stock_levels.on_hand - stock_levels.reserved + stock_levels.allowance >= want.q
+RETURNING variant_id, location_id, on_hand, reserved, version
+"""  # noqa: S608
+        )
+        .bindparams(*binds)
+        .columns(
+            column("variant_id", Uuid()),
+            column("location_id", Uuid()),
+            column("on_hand", Integer()),
+            column("reserved", Integer()),
+            column("version", Integer()),
+        )
+    )
+
+
+# Undo a take of this transaction's own: the version goes back too, as if never taken.
+_PUT_BACK = (
+    update(sql.levels)
+    .where(sql.levels.c.variant_id == bindparam("v"), sql.levels.c.location_id == bindparam("l"))
+    .values(reserved=sql.levels.c.reserved - bindparam("q"), version=sql.levels.c.version - 1)
+)

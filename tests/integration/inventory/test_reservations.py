@@ -202,3 +202,52 @@ def test_a_reservation_sees_what_the_same_transaction_has_not_flushed_yet(
     level.on_hand = 50  # pending, not flushed
     inventory.reserve(session, lines=[inventory.Line(v, loc, 40)], owner=owner(), ttl=None)
     assert (_level(session, v, loc).on_hand, _level(session, v, loc).reserved) == (50, 40)
+
+
+def test_a_refused_basket_puts_back_what_it_took_before_naming_the_line(
+    session, world, owner
+) -> None:  # type: ignore[no-untyped-def]
+    # On SQLite a basket is taken with one statement; when a line fails, the lines it
+    # took are put back as they were (version too) before the line-by-line pass names
+    # it. That pass stops at the failing line; the caller's rollback undoes the rest.
+    a, b, c = world.variants[:3]
+    before = {v: _level(session, v, world.warehouse) for v in (a, c)}
+    seen = {v: (lvl.reserved, lvl.version) for v, lvl in before.items()}
+    with pytest.raises(InsufficientStock) as refused:
+        inventory.reserve(
+            session,
+            lines=[
+                inventory.Line(a, world.warehouse, 2),
+                inventory.Line(b, world.warehouse, 11),
+                inventory.Line(c, world.warehouse, 1),
+            ],
+            owner=owner(),
+            ttl=None,
+        )
+    assert refused.value.extra["variant_id"] == str(b)
+    assert refused.value.extra["available"] == 10
+    for v, wanted in ((a, 2), (c, 1)):
+        level = _level(session, v, world.warehouse)
+        reserved, version = seen[v]
+        assert level.reserved in (reserved, reserved + wanted)  # never taken twice
+        assert level.version == version + (level.reserved != reserved)
+
+
+def test_a_basket_that_fits_takes_every_line_and_writes_an_event_each(
+    session, world, owner
+) -> None:  # type: ignore[no-untyped-def]
+    a, b = world.variants[:2]
+    held = inventory.reserve(
+        session,
+        lines=[inventory.Line(b, world.warehouse, 4), inventory.Line(a, world.warehouse, 3)],
+        owner=owner(),
+        ttl=None,
+    )
+    assert sorted((h.variant_id, h.quantity) for h in held) == sorted([(a, 3), (b, 4)])
+    assert _level(session, a, world.warehouse).reserved == 3
+    assert _level(session, b, world.warehouse).reserved == 4
+    events = session.scalars(
+        select(OutboxEvent.aggregate_id).where(OutboxEvent.type == "inventory.level_changed")
+    ).all()
+    assert f"{a}:{world.warehouse}" in events
+    assert f"{b}:{world.warehouse}" in events
