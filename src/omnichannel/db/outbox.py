@@ -14,6 +14,7 @@ from sqlalchemy import Index, String, Table, UniqueConstraint, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from omnichannel.db.base import Base
+from omnichannel.db.bulk import insert_rows
 from omnichannel.db.types import BigIntPK, JSONDoc
 from omnichannel.kernel import new_id, utcnow
 
@@ -100,7 +101,7 @@ def batched(session: Session) -> Iterator[None]:
     finally:
         del session.info[_BATCH]
     if rows:
-        session.execute(insert(_outbox), rows)
+        insert_rows(session, _outbox, rows)
 
 
 def record_events(session: Session, events: list[dict[str, Any]]) -> None:
@@ -130,4 +131,4 @@ def record_events(session: Session, events: list[dict[str, Any]]) -> None:
     if batch is not None:
         batch.extend(rows)
     else:
-        session.execute(insert(_outbox), rows)
+        insert_rows(session, _outbox, rows)

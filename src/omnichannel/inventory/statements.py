@@ -102,7 +102,12 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
         return
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    session.execute(ins.on_conflict_do_nothing(), list(rows))
+    for start in range(0, len(rows), 200):  # multi-VALUES: one statement, not one per row
+        chunk = list(rows[start : start + 200])
+        if len(chunk) == 1:
+            session.execute(ins.on_conflict_do_nothing(), chunk)
+        else:
+            session.execute(ins.values(chunk).on_conflict_do_nothing())
 
 
 def ensure_levels(

@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TextualSelect
 
 from omnichannel.db import OutboxEvent, record_events
+from omnichannel.db.bulk import insert_rows
 from omnichannel.db.prepared import Prepared, cursor
 from omnichannel.db.types import UTCDateTime
 from omnichannel.inventory import statements as sql
@@ -207,7 +208,7 @@ def take_all(
                 [{"v": v, "l": loc, "q": quantity[(v, loc)]} for v, loc in after],
             )
         return None
-    session.execute(insert(_reservations), holds)
+    insert_rows(session, _reservations, holds)
     sql.mark_dirty(session, (h["variant_id"] for h in holds))
     record_events(
         session,
