@@ -44,6 +44,10 @@ def place(
             "This channel sells from no location.",
             errors=[{"field": "channel", "message": "no sell-from locations", "type": "no_stock"}],
         )
+    if len(locations) == 1:
+        # Nothing to choose: the conditional UPDATE is the check, and a line it
+        # refuses is named by the reservation (after freeing overdue holds).
+        return [Line(w.variant_id, locations[0], w.quantity) for w in wants]
     now = now or utcnow()
     levels = levels_by_variant(
         session, list(dict.fromkeys(w.variant_id for w in wants)), locations, now

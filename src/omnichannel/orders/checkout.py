@@ -251,7 +251,10 @@ def checkout(
         if buyer.customer_id is not None and cart.customer_id is None:
             cart.customer_id = buyer.customer_id
         write_new(session)  # the order before the cart that points at it
-        carts.touch(session, cart=cart, seller=seller, actor=actor, flush=False)
+        if all(t.channel_id != seller.id for t in cart.touches):
+            # A new channel joins the journey; one that worked on the cart before is
+            # there already, and the order records when it finished it.
+            carts.touch(session, cart=cart, seller=seller, actor=actor, flush=False)
         carts.mark_ordered(session, cart=cart, order_id=order.id)
     return order
 

@@ -143,13 +143,14 @@ def test_bad_checkouts_are_refused_and_write_nothing(session: Session, store: St
     assert cart.status == "open"
 
 
+@pytest.mark.parametrize("channel", ["web", "call-center"])  # two locations; one
 def test_an_out_of_stock_line_is_named_with_what_is_available(
-    session: Session, store: Store
+    session: Session, store: Store, channel: str
 ) -> None:
-    cart = store.cart(session, TS_S=1, TS_L=WAREHOUSE_STOCK + 1)
+    cart = store.cart(session, channel, TS_S=1, TS_L=WAREHOUSE_STOCK + 1)
     session.commit()
     with pytest.raises(InsufficientStock) as e:
-        _checkout(session, store, cart)
+        _checkout(session, store, cart, channel)
     assert e.value.errors[0]["field"] == "lines.1.quantity"
     assert e.value.extra["available"] == WAREHOUSE_STOCK
     session.rollback()
