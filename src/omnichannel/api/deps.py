@@ -7,9 +7,10 @@ Domain routers use the `Annotated` aliases below; the request owns the transacti
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -47,15 +48,38 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(
+async def get_session(
     request: Request, db: Annotated[Database, Depends(get_database)]
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back
-    when it raises. Safe methods read without taking the writer lock."""
+    when it raises. Safe methods read without taking the writer lock.
+
+    On SQLite a writing request first waits its turn on the event loop
+    (`Database.writer_gate`), holding no thread; the commit and the rollback run in
+    the thread pool, never on the event loop.
+    """
     route = request.scope.get("route")
     marked = bool((getattr(route, "openapi_extra", None) or {}).get("x-read-only"))
-    with unit_of_work(db, read_only=request.method in _SAFE_METHODS or marked) as session:
-        yield session
+    read_only = request.method in _SAFE_METHODS or marked
+    gate = None if read_only else db.writer_gate()
+    if gate is not None:
+        await gate.acquire()
+    try:
+        unit = unit_of_work(db, read_only=read_only)
+        session = unit.__enter__()  # no I/O: the transaction begins at the first statement
+        try:
+            yield session
+        except GeneratorExit as exc:  # closed without an answer: no awaiting here
+            unit.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        except BaseException as exc:
+            if not await anyio.to_thread.run_sync(unit.__exit__, type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            await anyio.to_thread.run_sync(unit.__exit__, None, None, None)
+    finally:
+        if gate is not None:
+            gate.release()
 
 
 # scope="function": the transaction commits when the endpoint returns, before the

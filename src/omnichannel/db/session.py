@@ -4,7 +4,9 @@ flush."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,6 +31,9 @@ class Database:
         # which polls with sleeps of 1 to 100 ms. Other processes still meet the file
         # lock and its busy timeout.
         self._writer_slot = threading.Lock() if self.backend == "sqlite" else None
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self._busy_timeout_s = busy_timeout_ms / 1000
         self._writer = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._reader = sessionmaker(
@@ -58,6 +63,22 @@ class Database:
             yield
         finally:
             slot.release()
+
+    def writer_gate(self) -> asyncio.Lock | None:
+        """SQLite only: the lock async entrypoints wait on, without holding a thread,
+        before they take the writer slot (one per event loop of this process).
+
+        Waiting for the slot inside a thread-pool thread would let the waiters fill
+        the pool while the writer holding the slot needs a thread to finish: a
+        stall until the busy timeout. Waiting here costs no thread.
+        """
+        if self._writer_slot is None:
+            return None
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Lock()
+        return gate
 
     def dispose(self) -> None:
         self.engine.dispose()
