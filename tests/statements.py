@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from omnichannel.db import prepared
+
 
 @contextmanager
 def counting(engine: Engine) -> Iterator[list[str]]:
@@ -18,8 +20,13 @@ def counting(engine: Engine) -> Iterator[list[str]]:
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
             sent.append(statement)
 
+    def prepared_seen(statement: str) -> None:
+        seen(None, None, statement)
+
     event.listen(engine, "before_cursor_execute", seen)
+    prepared.observers.append(prepared_seen)  # what goes straight to the driver
     try:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+        prepared.observers.remove(prepared_seen)

@@ -10,14 +10,17 @@ answers from them), and a later read in the transaction loads the rows afresh.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, insert, inspect
+from sqlalchemy import Column, Table, bindparam, insert, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ONETOMANY, Session, make_transient_to_detached
 
 from omnichannel.db.base import Base
+from omnichannel.db.prepared import Cursor, Prepared
 
 
 def insert_new(session: Session, *classes: type[Any]) -> None:
@@ -119,16 +122,51 @@ def _default(column: Column[Any]) -> Any:
 _ROWS_PER_STATEMENT = 200
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT rows with one multi-VALUES statement (per 200 rows).
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """INSERT rows with one multi-VALUES statement (per 200 rows), `ignore_conflicts`
+    for ON CONFLICT DO NOTHING.
 
     An executemany runs the statement once per row (SQLite runs each, psycopg sends
-    each): on hot paths one statement carrying every row is cheaper. The rows must
+    each), and SQLAlchemy compiles a multi-VALUES INSERT anew on every call; so the
+    statement for each (table, columns, row count) is compiled once and run on the
+    driver (`Prepared`). Pending ORM changes are not flushed first. The rows must
     share their keys.
     """
+    if not rows:
+        return
+    conn = session.connection()
+    cur = Cursor(conn.connection.dbapi_connection.cursor(), conn.dialect)  # type: ignore[union-attr]
+    given = set(rows[0])
+    # Python-side defaults of the columns left out, as a Core INSERT would apply them
+    defaulted = [
+        c
+        for c in table.columns
+        if c.key not in given
+        and c.default is not None
+        and (c.default.is_scalar or c.default.is_callable)
+    ]
+    if defaulted:
+        rows = [row | {c.key: _default(c) for c in defaulted} for row in rows]
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = list(rows[start : start + _ROWS_PER_STATEMENT])
-        if len(chunk) == 1:
-            session.execute(insert(table), chunk[0])
-        else:
-            session.execute(insert(table).values(chunk))
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        columns = tuple(chunk[0])
+        statement = _multi_insert(table, columns, len(chunk), ignore_conflicts, cur.dialect.name)
+        params = {f"{c}__{i}": row[c] for i, row in enumerate(chunk) for c in columns}
+        statement.execute(cur, params)
+
+
+@functools.cache
+def _multi_insert(
+    table: Table, columns: tuple[str, ...], n: int, ignore_conflicts: bool, dialect: str
+) -> Prepared:
+    values = [{c: bindparam(f"{c}__{i}", type_=table.c[c].type) for c in columns} for i in range(n)]
+    if not ignore_conflicts:
+        return Prepared(insert(table).values(values))
+    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return Prepared(ins.values(values).on_conflict_do_nothing())

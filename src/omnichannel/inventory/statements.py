@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, Table, bindparam, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from omnichannel.db import record_events
+from omnichannel.db.bulk import insert_rows
 from omnichannel.inventory.models import AvailabilityDirty, StockLevel, StockMovement, StockPolicy
 
 levels: Table = StockLevel.__table__  # type: ignore[assignment]
@@ -97,17 +97,8 @@ MOVE_REALITY = (
 
 
 def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING, on either backend, in one statement."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    for start in range(0, len(rows), 200):  # multi-VALUES: one statement, not one per row
-        chunk = list(rows[start : start + 200])
-        if len(chunk) == 1:
-            session.execute(ins.on_conflict_do_nothing(), chunk)
-        else:
-            session.execute(ins.values(chunk).on_conflict_do_nothing())
+    """INSERT ... ON CONFLICT DO NOTHING, on either backend, one statement per 200 rows."""
+    insert_rows(session, table, rows, ignore_conflicts=True)
 
 
 def ensure_levels(

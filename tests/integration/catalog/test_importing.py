@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from omnichannel.catalog import service, taxonomy
@@ -18,6 +18,7 @@ from omnichannel.catalog.schemas import (
 )
 from omnichannel.db import OutboxEvent
 from tests.integration.catalog.builders import ean13, product_doc
+from tests.statements import counting
 
 
 def _import(session: Session, *docs: dict[str, Any]) -> CatalogImportResult:
@@ -201,17 +202,9 @@ def test_an_import_costs_the_same_few_statements_whatever_its_size(
     session: Session, engine: Engine
 ) -> None:
     def statements(docs: list[dict[str, Any]]) -> int:
-        count = [0]
-
-        def tick(*_: Any) -> None:
-            count[0] += 1
-
-        event.listen(engine, "before_cursor_execute", tick)
-        try:
+        with counting(engine) as sent:
             _import(session, *docs)
-        finally:
-            event.remove(engine, "before_cursor_execute", tick)
-        return count[0]
+        return len(sent)
 
     _import(
         session, product_doc("FIRST", category="A/B")
