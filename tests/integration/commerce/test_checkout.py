@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from omnichannel.carts import service as carts
 from omnichannel.carts.errors import CartClosed
@@ -16,7 +17,7 @@ from omnichannel.customers import identities, profiles
 from omnichannel.customers.models import TimelineEntry
 from omnichannel.customers.rules import IdentityType
 from omnichannel.customers.schemas import CustomerCreate
-from omnichannel.db import OutboxEvent
+from omnichannel.db import Database, OutboxEvent
 from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.models import Reservation, StockMovement
 from omnichannel.kernel.errors import InvalidInput
@@ -396,3 +397,24 @@ def test_a_merged_profiles_orders_and_carts_are_the_survivors(
     merge.merge_customers(session, survivor_id=anna, source_id=duplicate)
     assert [o.id for o in orders.customer_orders(session, customer_id=anna)] == [order.id]
     assert [c.id for c in carts.customer_carts(session, customer_id=anna)] == [cart.id]
+
+
+def test_a_cart_changed_meanwhile_is_not_closed_over_the_change(
+    db: Database, session: Session, store: Store
+) -> None:
+    cart = store.cart(session, TS_S=1)
+    session.commit()
+    other = db.session()
+    same = carts.load(other, cart_id=cart.id, access=carts.Access(staff=True))
+    carts.set_line(
+        other,
+        cart=same,
+        variant_id=store.v("KS-1"),
+        quantity=1,
+        seller=store.seller("web"),
+        actor="channel:web",
+    )
+    other.commit()
+    other.close()
+    with pytest.raises(StaleDataError):  # the API answers 409 conflict
+        carts.mark_ordered(session, cart=cart, order_id=uuid.uuid4())
