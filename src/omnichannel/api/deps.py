@@ -54,17 +54,14 @@ async def get_session(
     """One transaction per request: committed when the endpoint returns, rolled back
     when it raises. Safe methods read without taking the writer lock.
 
-    On SQLite a writing request first waits its turn on the event loop
-    (`Database.writer_gate`), holding no thread; the commit and the rollback run in
-    the thread pool, never on the event loop.
+    A request first waits its turn on the event loop (`Database.turn`: a free pool
+    connection, and on SQLite the writer's turn), holding no thread; the commit and
+    the rollback run in the thread pool, never on the event loop.
     """
     route = request.scope.get("route")
     marked = bool((getattr(route, "openapi_extra", None) or {}).get("x-read-only"))
     read_only = request.method in _SAFE_METHODS or marked
-    gate = None if read_only else db.writer_gate()
-    if gate is not None:
-        await gate.acquire()
-    try:
+    async with db.turn(writes=not read_only):
         unit = unit_of_work(db, read_only=read_only)
         session = unit.__enter__()  # no I/O: the transaction begins at the first statement
         try:
@@ -77,9 +74,6 @@ async def get_session(
                 raise
         else:
             await anyio.to_thread.run_sync(unit.__exit__, None, None, None)
-    finally:
-        if gate is not None:
-            gate.release()
 
 
 # scope="function": the transaction commits when the endpoint returns, before the

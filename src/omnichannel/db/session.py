@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,12 @@ from omnichannel.db.engine import READ_ONLY, backend_name, make_engine
 
 class DatabaseBusy(Exception):
     """A writer waited longer than the busy timeout for its turn."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Gates:
+    sessions: asyncio.Semaphore  # requests using a connection of the pool
+    writer: asyncio.Lock | None  # SQLite: one writing request at a time
 
 
 class Database:
@@ -31,9 +38,12 @@ class Database:
         # which polls with sleeps of 1 to 100 ms. Other processes still meet the file
         # lock and its busy timeout.
         self._writer_slot = threading.Lock() if self.backend == "sqlite" else None
-        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates] = (
             weakref.WeakKeyDictionary()
         )
+        # Connections the pool can lend at once (size + overflow; unbounded: plenty).
+        size, overflow = engine.pool.size(), getattr(engine.pool, "_max_overflow", 0)  # type: ignore[attr-defined]
+        self._capacity = size + overflow if overflow >= 0 and size > 0 else 1000
         self._busy_timeout_s = busy_timeout_ms / 1000
         self._writer = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._reader = sessionmaker(
@@ -64,21 +74,28 @@ class Database:
         finally:
             slot.release()
 
-    def writer_gate(self) -> asyncio.Lock | None:
-        """SQLite only: the lock async entrypoints wait on, without holding a thread,
-        before they take the writer slot (one per event loop of this process).
+    @asynccontextmanager
+    async def turn(self, *, writes: bool) -> AsyncIterator[None]:
+        """Wait on the event loop, holding no thread, until a request may use the
+        database: a pool connection is free for it and, on SQLite, it is this
+        writer's turn.
 
-        Waiting for the slot inside a thread-pool thread would let the waiters fill
-        the pool while the writer holding the slot needs a thread to finish: a
-        stall until the busy timeout. Waiting here costs no thread.
+        Waiting inside a thread-pool thread instead (for the writer slot, or for a
+        pool connection) lets the waiters fill the thread pool while the requests
+        holding what they wait for need a thread to finish: a stall until a timeout.
         """
-        if self._writer_slot is None:
-            return None
-        loop = asyncio.get_running_loop()
-        gate = self._gates.get(loop)
-        if gate is None:
-            gate = self._gates[loop] = asyncio.Lock()
-        return gate
+        gates = self._gates.get(asyncio.get_running_loop())
+        if gates is None:
+            gates = self._gates[asyncio.get_running_loop()] = _Gates(
+                asyncio.Semaphore(self._capacity),
+                asyncio.Lock() if self._writer_slot is not None else None,
+            )
+        if writes and gates.writer is not None:
+            async with gates.writer, gates.sessions:
+                yield
+        else:
+            async with gates.sessions:
+                yield
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,5 +1,6 @@
-"""More writing requests than threads: writers wait their turn holding no thread, so
-the one holding SQLite's writer slot can always finish (no stall, no 503)."""
+"""More writing requests than threads, and (on PostgreSQL, pool of 5 + 5) than pool
+connections: requests wait their turn holding no thread, so the ones holding SQLite's
+writer slot or a connection can always finish (no stall, no 503)."""
 
 from __future__ import annotations
 
