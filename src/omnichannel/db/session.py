@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from omnichannel.db.engine import READ_ONLY, backend_name, make_engine
 
@@ -41,9 +42,11 @@ class Database:
         self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates] = (
             weakref.WeakKeyDictionary()
         )
-        # Connections the pool can lend at once (size + overflow; unbounded: plenty).
-        size, overflow = engine.pool.size(), getattr(engine.pool, "_max_overflow", 0)  # type: ignore[attr-defined]
-        self._capacity = size + overflow if overflow >= 0 and size > 0 else 1000
+        # Connections the pool can lend at once: a queue pool's size and overflow; other
+        # pools (in-memory SQLite: one connection per thread) do not make requests wait.
+        pool = engine.pool
+        bounded = isinstance(pool, QueuePool) and pool._max_overflow >= 0
+        self._capacity = pool.size() + pool._max_overflow if bounded else 1000  # type: ignore[attr-defined]
         self._busy_timeout_s = busy_timeout_ms / 1000
         self._writer = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._reader = sessionmaker(
