@@ -11,7 +11,7 @@ For each backend, on a fresh database:
            port, the same OMNI_SECRET_KEY as this process (cart tokens are HMACs),
            OMNI_THREADS=--threads. Measured defaults for 2 cores: SQLite 1 worker (one
            writer at a time; a second process only adds file-lock contention, p99
-           1.2 s against 0.5 s), PostgreSQL 2; 4 threads per worker (as fast as 40,
+           1.2-1.6 s against 0.5 s), PostgreSQL 2; 4 threads per worker (as fast as 40,
            with a lower p99).
   run      --clients concurrent clients (asyncio + httpx, one connection each) POST
            /carts/{id}/checkout with an Idempotency-Key until every cart is checked
