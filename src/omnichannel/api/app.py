@@ -16,6 +16,7 @@ from omnichannel import __version__, wiring
 from omnichannel.api.deps import SessionDep, SettingsDep
 from omnichannel.api.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from omnichannel.api.guard import ControlCharacterGuard
+from omnichannel.api.routing import Route
 from omnichannel.config import Settings, get_settings
 from omnichannel.db import Database
 
@@ -34,7 +35,7 @@ class Health(BaseModel):
     database: DatabaseHealth
 
 
-health_router = APIRouter(tags=["health"])
+health_router = APIRouter(route_class=Route, tags=["health"])
 
 
 @health_router.get("/health", response_model=Health, summary="Liveness and database check")

@@ -7,7 +7,7 @@ Domain routers use the `Annotated` aliases below; the request owns the transacti
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import anyio.to_thread
@@ -15,6 +15,7 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from omnichannel.api.routing import RequestUnit, begin
 from omnichannel.channels import service as channels_service
 from omnichannel.config import Settings
 from omnichannel.customers import accounts as customer_accounts
@@ -38,12 +39,16 @@ api_key_scheme = APIKeyHeader(
 )
 
 
-def get_database(request: Request) -> Database:
+# Dependencies that only look at what the request already holds are `async def`: a
+# plain `def` dependency costs a hop to the thread pool and back, per request.
+
+
+async def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -56,24 +61,29 @@ async def get_session(
 
     A request first waits its turn on the event loop (`Database.turn`: a free pool
     connection, and on SQLite the writer's turn), holding no thread; the commit and
-    the rollback run in the thread pool, never on the event loop.
+    the rollback run in the thread pool, never on the event loop: in the endpoint's
+    own thread when a `routing.Route` endpoint answers with a rendered response,
+    otherwise here.
     """
     route = request.scope.get("route")
     marked = bool((getattr(route, "openapi_extra", None) or {}).get("x-read-only"))
     read_only = request.method in _SAFE_METHODS or marked
     async with db.turn(writes=not read_only):
-        unit = unit_of_work(db, read_only=read_only)
-        session = unit.__enter__()  # no I/O: the transaction begins at the first statement
+        # no I/O yet: the transaction begins at the first statement
+        current = RequestUnit(unit_of_work(db, read_only=read_only), read_only)
+        session = current.unit.__enter__()
+        begin(current)
         try:
             yield session
         except GeneratorExit as exc:  # closed without an answer: no awaiting here
-            unit.__exit__(type(exc), exc, exc.__traceback__)
+            current.finish(exc)
             raise
         except BaseException as exc:
-            if not await anyio.to_thread.run_sync(unit.__exit__, type(exc), exc, exc.__traceback__):
+            if current.ended or not await anyio.to_thread.run_sync(current.finish, exc):
                 raise
         else:
-            await anyio.to_thread.run_sync(unit.__exit__, None, None, None)
+            if not current.ended:
+                await anyio.to_thread.run_sync(current.finish, None)
 
 
 # scope="function": the transaction commits when the endpoint returns, before the
@@ -108,18 +118,23 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(permission: str) -> Callable[[Principal], Principal]:
+def permitted(principal: Principal, permission: str) -> Principal:
+    """The principal, if it holds `permission`; otherwise 403 naming what is missing."""
+    if not principal.can(permission):
+        who = {
+            "staff": f"role {principal.role}",
+            "channel": f"this API key of channel {principal.channel_code}",
+            "customer": "a signed-in customer",
+        }[principal.kind]
+        raise Forbidden(f"{who} may not do this (needs {permission}).", required=permission)
+    return principal
+
+
+def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only principals holding `permission`."""
 
-    def check(principal: PrincipalDep) -> Principal:
-        if not principal.can(permission):
-            who = {
-                "staff": f"role {principal.role}",
-                "channel": f"this API key of channel {principal.channel_code}",
-                "customer": "a signed-in customer",
-            }[principal.kind]
-            raise Forbidden(f"{who} may not do this (needs {permission}).", required=permission)
-        return principal
+    async def check(principal: PrincipalDep) -> Principal:
+        return permitted(principal, permission)
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
     return check
@@ -134,11 +149,16 @@ def require_location_access(principal: Principal, location_id: uuid.UUID) -> Non
         )
 
 
-def get_channel_principal(principal: PrincipalDep) -> Principal:
-    """Only a channel, authenticated by its API key."""
+def channel_only(principal: Principal) -> Principal:
+    """The principal, if it is a channel authenticated by its API key."""
     if principal.kind != "channel":
         raise Forbidden("This endpoint is for channels: authenticate with the channel's API key.")
     return principal
+
+
+async def get_channel_principal(principal: PrincipalDep) -> Principal:
+    """Only a channel, authenticated by its API key."""
+    return channel_only(principal)
 
 
 ChannelDep = Annotated[Principal, Depends(get_channel_principal)]
@@ -153,7 +173,7 @@ def customer_only(principal: Principal) -> Principal:
     return principal
 
 
-def get_customer_principal(principal: PrincipalDep) -> Principal:
+async def get_customer_principal(principal: PrincipalDep) -> Principal:
     """Only a signed-in customer (an `omct_` bearer token)."""
     return customer_only(principal)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from omnichannel.api.deps import PrincipalDep, SessionDep, SettingsDep
+from omnichannel.api.routing import current_unit, defers
 from omnichannel.config import Settings
 from omnichannel.customers.crypto import keyring
 from omnichannel.db.idempotency import HEADER, TTL, Answer, Claim, Replay, claim, store_answer
@@ -174,7 +175,8 @@ async def _claimed(
     *,
     required: bool,
 ) -> Idempotency:
-    """Claim the key in the request's transaction, or raise `Replay` with its answer."""
+    """Claim the key in the request's transaction, or raise `Replay` with its answer:
+    in the endpoint's own thread right before its body (a `routing.Route`), or here."""
     if key is None:
         if required:
             raise IdempotencyKeyMissing(
@@ -196,11 +198,26 @@ async def _claimed(
             body=await request.body(),  # read (and kept) by FastAPI already
         ),
     )
-    found = await run_in_threadpool(claim, session, asked, wait_ms=settings.sqlite_busy_timeout_ms)
-    if found is not None:
-        plain = keyring().open(found.body, context=SEALED_CONTEXT)
-        raise Replay(Answer(found.status_code, plain, found.headers))
-    return Idempotency(session, asked)
+    idem = Idempotency(session, asked)
+    wait_ms = settings.sqlite_busy_timeout_ms
+
+    def claim_or_replay() -> None:
+        found = claim(session, asked, wait_ms=wait_ms)
+        if found is not None:
+            plain = keyring().open(found.body, context=SEALED_CONTEXT)
+            raise Replay(Answer(found.status_code, plain, found.headers))
+
+    # The commit waits for the answer: a claimed key left unanswered would stay "in
+    # flight" for a day.
+    unit = current_unit()
+    if unit is None:
+        raise RuntimeError("Idempotency needs the request's session (SessionDep).")
+    unit.checks.append(idem.check_answered)
+    if defers(request.scope.get("route")):
+        unit.before.append(claim_or_replay)  # in the endpoint's thread, before its body
+    else:
+        await run_in_threadpool(claim_or_replay)
+    return idem
 
 
 async def required_idempotency(
@@ -209,10 +226,8 @@ async def required_idempotency(
     principal: PrincipalDep,
     settings: SettingsDep,
     key: RequiredKeyHeader = None,
-) -> AsyncIterator[Idempotency]:
-    idem = await _claimed(request, session, principal, settings, key, required=True)
-    yield idem
-    idem.check_answered()
+) -> Idempotency:
+    return await _claimed(request, session, principal, settings, key, required=True)
 
 
 async def optional_idempotency(
@@ -221,13 +236,9 @@ async def optional_idempotency(
     principal: PrincipalDep,
     settings: SettingsDep,
     key: OptionalKeyHeader = None,
-) -> AsyncIterator[Idempotency]:
-    idem = await _claimed(request, session, principal, settings, key, required=False)
-    yield idem
-    idem.check_answered()
+) -> Idempotency:
+    return await _claimed(request, session, principal, settings, key, required=False)
 
 
-# scope="function": the check that the endpoint answered through `respond` runs
-# before the response is sent and before the session commits.
-RequiredIdempotency = Annotated[Idempotency, Depends(required_idempotency, scope="function")]
-OptionalIdempotency = Annotated[Idempotency, Depends(optional_idempotency, scope="function")]
+RequiredIdempotency = Annotated[Idempotency, Depends(required_idempotency)]
+OptionalIdempotency = Annotated[Idempotency, Depends(optional_idempotency)]

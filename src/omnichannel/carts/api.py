@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from omnichannel.api.deps import PrincipalDep, SessionDep
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.carts import service
 from omnichannel.carts.schemas import (
     CartCreate,
@@ -30,7 +31,7 @@ from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing.api_quote import to_read as quote_read
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/carts", tags=["carts"])
+router = APIRouter(route_class=Route, prefix="/carts", tags=["carts"])
 
 CartToken = Annotated[
     str | None,
@@ -81,7 +82,7 @@ class Caller:
         return service.seller(session, channel_id=p.channel_id)
 
 
-def get_caller(principal: PrincipalDep) -> Caller:
+async def get_caller(principal: PrincipalDep) -> Caller:
     if principal.kind == "customer" and principal.can(Permission.CARTS_OWN):
         return Caller(principal, staff=False, customer_id=principal.id)
     if principal.can(Permission.CARTS_WRITE):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from omnichannel.api.deps import IfMatch, SessionDep, etag, parse_if_match, require
 from omnichannel.api.errors import problem_responses
 from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, page_of
+from omnichannel.api.routing import Route
 from omnichannel.catalog import importing, service, taxonomy
 from omnichannel.catalog.rules import Status
 from omnichannel.catalog.schemas import (
@@ -33,7 +34,7 @@ from omnichannel.catalog.schemas import (
 from omnichannel.kernel import Principal
 from omnichannel.security.rules import Permission
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(route_class=Route, tags=["catalog"])
 
 Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]

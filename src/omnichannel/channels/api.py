@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from omnichannel.api.deps import ChannelDep, SessionDep, etag, require
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.channels import service
 from omnichannel.channels.rules import LocationRole
 from omnichannel.channels.schemas import (
@@ -23,7 +24,7 @@ from omnichannel.channels.schemas import (
 from omnichannel.kernel import Principal
 from omnichannel.security.rules import Permission
 
-router = APIRouter(tags=["channels"])
+router = APIRouter(route_class=Route, tags=["channels"])
 
 Reader = Annotated[Principal, Depends(require(Permission.CHANNELS_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.CHANNELS_MANAGE))]

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from omnichannel.api.deps import IfMatch, SessionDep, etag, parse_if_match, require
 from omnichannel.api.errors import problem_response, problem_responses
 from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.api.routing import Route
 from omnichannel.customers import (
     consents,
     identities,
@@ -54,7 +55,7 @@ from omnichannel.customers.schemas_privacy import Customer360, consent_reads, hi
 from omnichannel.kernel import Principal
 from omnichannel.security.rules import Permission
 
-router = APIRouter(tags=["customers"])
+router = APIRouter(route_class=Route, tags=["customers"])
 
 Identifier = Annotated[Principal, Depends(require(Permission.CUSTOMERS_IDENTIFY))]
 Merger = Annotated[Principal, Depends(require(Permission.CUSTOMERS_MERGE))]

@@ -18,12 +18,13 @@ from omnichannel.api.deps import (
     CustomerDep,
     SessionDep,
     bearer_scheme,
+    channel_only,
     customer_only,
-    get_channel_principal,
     get_principal,
     require,
 )
 from omnichannel.api.errors import problem_response, problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.customers import accounts
 from omnichannel.customers.api_deps import AuditedSession
 from omnichannel.customers.schemas_accounts import (
@@ -35,16 +36,16 @@ from omnichannel.customers.schemas_accounts import (
 from omnichannel.kernel import Principal, Unauthenticated
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/customers/auth", tags=["customer-auth"])
+router = APIRouter(route_class=Route, prefix="/customers/auth", tags=["customer-auth"])
 
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
 
 
-def _storefront(
+async def _storefront(
     principal: Annotated[Principal, Depends(require(Permission.CUSTOMERS_IDENTIFY))],
 ) -> Principal:
     """A channel's API key allowed to identify customers: the web shop or the app."""
-    return get_channel_principal(principal)
+    return channel_only(principal)
 
 
 Storefront = Annotated[Principal, Depends(_storefront)]

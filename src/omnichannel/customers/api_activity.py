@@ -11,6 +11,7 @@ from omnichannel.api.deps import ChannelDep, IfMatch, SessionDep, etag, parse_if
 from omnichannel.api.errors import problem_responses
 from omnichannel.api.idempotency import OptionalIdempotency
 from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.api.routing import Route
 from omnichannel.customers import audit, cases, records, timeline
 from omnichannel.customers.api_deps import (
     AuditedReader,
@@ -38,7 +39,7 @@ from omnichannel.customers.schemas_activity import (
 from omnichannel.kernel import Principal
 from omnichannel.security.rules import Permission
 
-router = APIRouter()
+router = APIRouter(route_class=Route)
 
 EventSender = Annotated[Principal, Depends(require(Permission.CUSTOMERS_EVENTS))]
 

@@ -9,7 +9,7 @@ authenticated inside that same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -21,6 +21,7 @@ from omnichannel.api.deps import (
     bearer_scheme,
     get_database,
     get_principal,
+    permitted,
     require,
 )
 from omnichannel.db import Database, unit_of_work
@@ -45,12 +46,11 @@ def _audited_principal(
     return get_principal(request, session, bearer, api_key)
 
 
-def audited(permission: str) -> Callable[[Principal], Principal]:
+def audited(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """Like `require`, for endpoints that use `AuditedSession`."""
-    check = require(permission)
 
-    def dependency(principal: Annotated[Principal, Depends(_audited_principal)]) -> Principal:
-        return check(principal)
+    async def dependency(principal: Annotated[Principal, Depends(_audited_principal)]) -> Principal:
+        return permitted(principal, permission)
 
     dependency.__name__ = f"audited_{permission.replace(':', '_')}"
     return dependency

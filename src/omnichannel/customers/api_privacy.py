@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from omnichannel.api.deps import SessionDep, require
 from omnichannel.api.errors import problem_responses
 from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.api.routing import Route
 from omnichannel.customers import audit, privacy, profiles
 from omnichannel.customers.api_deps import AuditedSession, audited
 from omnichannel.customers.schemas import CustomerRead
@@ -18,7 +19,7 @@ from omnichannel.customers.schemas_privacy import AuditEntryRead, AuditPage, Cus
 from omnichannel.kernel import Principal, utcnow
 from omnichannel.security.rules import Permission
 
-router = APIRouter(tags=["privacy"])
+router = APIRouter(route_class=Route, tags=["privacy"])
 
 Officer = Annotated[Principal, Depends(require(Permission.CUSTOMERS_PRIVACY))]
 AuditedOfficer = Annotated[Principal, Depends(audited(Permission.CUSTOMERS_PRIVACY))]

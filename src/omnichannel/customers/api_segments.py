@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from omnichannel.api.deps import IfMatch, SessionDep, etag, parse_if_match, require
 from omnichannel.api.errors import problem_responses
 from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.api.routing import Route
 from omnichannel.customers import records, segments
 from omnichannel.customers.api_deps import Reader, Writer
 from omnichannel.customers.models import Segment
@@ -26,7 +27,7 @@ from omnichannel.customers.schemas_segments import (
 from omnichannel.kernel import Principal
 from omnichannel.security.rules import Permission
 
-router = APIRouter(tags=["segments"])
+router = APIRouter(route_class=Route, tags=["segments"])
 
 Marketer = Annotated[Principal, Depends(require(Permission.CUSTOMERS_SEGMENTS))]
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from omnichannel.api.deps import SessionDep, require, require_location_access
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.importing import resolve_levels
 from omnichannel.inventory.rules import MovementKind
@@ -35,7 +36,7 @@ from omnichannel.inventory.schemas import (
 from omnichannel.kernel import NotFound, Principal
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = APIRouter(route_class=Route, prefix="/inventory", tags=["inventory"])
 
 Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INVENTORY_WRITE))]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from omnichannel.api.deps import READS_ONLY, SessionDep, require
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.schemas import (
     MAX_UNITS,
@@ -26,7 +27,7 @@ from omnichannel.kernel import Forbidden, NotFound, Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/availability", tags=["availability"])
+router = APIRouter(route_class=Route, prefix="/availability", tags=["availability"])
 
 Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 ChannelQuery = Annotated[

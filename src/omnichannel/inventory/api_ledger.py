@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from omnichannel.api.deps import SessionDep, require
 from omnichannel.api.errors import problem_responses
 from omnichannel.api.pagination import CursorQuery, LimitQuery, page_of
+from omnichannel.api.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.schemas import (
     DriftRead,
@@ -24,7 +25,7 @@ from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = APIRouter(route_class=Route, prefix="/inventory", tags=["inventory"])
 
 Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from omnichannel.api.deps import SessionDep, require, require_location_access
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.api_availability import caller_channel
 from omnichannel.inventory.rules import OwnerType, ReservationStatus
@@ -36,7 +37,7 @@ from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/reservations", tags=["reservations"])
+router = APIRouter(route_class=Route, prefix="/reservations", tags=["reservations"])
 
 Reserver = Annotated[Principal, Depends(require(Permission.INVENTORY_RESERVE))]
 

@@ -17,13 +17,14 @@ from omnichannel.api.deps import (
 )
 from omnichannel.api.errors import problem_responses
 from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, page_of
+from omnichannel.api.routing import Route
 from omnichannel.kernel import Forbidden, Principal
 from omnichannel.locations import service
 from omnichannel.locations.rules import Capability, LocationType
 from omnichannel.locations.schemas import LocationCreate, LocationPage, LocationRead, LocationUpdate
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/locations", tags=["locations"])
+router = APIRouter(route_class=Route, prefix="/locations", tags=["locations"])
 
 Reader = Annotated[Principal, Depends(require(Permission.LOCATIONS_READ))]
 Editor = Annotated[Principal, Depends(require(Permission.LOCATIONS_WRITE))]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from omnichannel.api.deps import PrincipalDep, SessionDep, require
 from omnichannel.api.errors import problem_responses
 from omnichannel.api.idempotency import RequiredIdempotency
+from omnichannel.api.routing import Route
 from omnichannel.carts import service as carts
 from omnichannel.carts.api import Caller, CallerDep, CartToken
 from omnichannel.kernel import Forbidden, Principal
@@ -38,7 +39,7 @@ from omnichannel.orders.schemas import (
 )
 from omnichannel.security.rules import Permission
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(route_class=Route, tags=["orders"])
 
 # A customer cancels on their own only before the order is being fulfilled.
 CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED})
@@ -46,7 +47,7 @@ CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.CONFI
 Manager = Annotated[Principal, Depends(require(Permission.ORDERS_MANAGE))]
 
 
-def get_placer(caller: CallerDep) -> Caller:
+async def get_placer(caller: CallerDep) -> Caller:
     """Who may check out: a signed-in customer (their own carts), staff and channels
     holding orders:write. Checked before the Idempotency-Key, so an answer is never
     replayed to someone who may not have asked."""

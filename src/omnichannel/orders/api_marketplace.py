@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from omnichannel.api.deps import SessionDep, require
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.carts import service as carts
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
@@ -19,7 +20,7 @@ from omnichannel.orders.schemas import OrderRead
 from omnichannel.orders.schemas_marketplace import MarketplaceOrderIn
 from omnichannel.security.rules import Permission
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(route_class=Route, tags=["orders"])
 
 Importer = Annotated[Principal, Depends(require(Permission.ORDERS_IMPORT))]
 

@@ -17,6 +17,7 @@ from omnichannel.api.pagination import (
     encode_cursor,
     page_of,
 )
+from omnichannel.api.routing import Route
 from omnichannel.kernel import Principal
 from omnichannel.pricing import service
 from omnichannel.pricing.models import Promotion
@@ -44,7 +45,7 @@ from omnichannel.pricing.schemas import (
 )
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/pricing", tags=["pricing"])
+router = APIRouter(route_class=Route, prefix="/pricing", tags=["pricing"])
 
 Reader = Annotated[Principal, Depends(require(Permission.PRICING_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.PRICING_WRITE))]

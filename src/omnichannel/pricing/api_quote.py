@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query
 
 from omnichannel.api.deps import READS_ONLY, SessionDep, require
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import service
@@ -38,7 +39,7 @@ from omnichannel.pricing.schemas_quote import (
 )
 from omnichannel.security.rules import Permission
 
-router = APIRouter(prefix="/pricing", tags=["pricing"])
+router = APIRouter(route_class=Route, prefix="/pricing", tags=["pricing"])
 
 Reader = Annotated[Principal, Depends(require(Permission.PRICING_READ))]
 

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from omnichannel.api.deps import PrincipalDep, SessionDep, SettingsDep, bearer_scheme, require
 from omnichannel.api.errors import problem_responses
+from omnichannel.api.routing import Route
 from omnichannel.kernel import Forbidden, Principal
 from omnichannel.security import service
 from omnichannel.security.rules import Permission
@@ -22,7 +23,7 @@ from omnichannel.security.schemas import (
     TokenRead,
 )
 
-router = APIRouter(tags=["staff"])
+router = APIRouter(route_class=Route, tags=["staff"])
 
 StaffReader = Annotated[Principal, Depends(require(Permission.STAFF_READ))]
 StaffManager = Annotated[Principal, Depends(require(Permission.STAFF_MANAGE))]
