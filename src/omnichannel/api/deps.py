@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import anyio.to_thread
@@ -57,7 +58,25 @@ async def get_session(
     request: Request, db: Annotated[Database, Depends(get_database)]
 ) -> AsyncIterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back
-    when it raises. Safe methods read without taking the writer lock.
+    when it raises. Safe methods read without taking the writer lock."""
+    route = request.scope.get("route")
+    marked = bool((getattr(route, "openapi_extra", None) or {}).get("x-read-only"))
+    async with _unit_of(db, read_only=request.method in _SAFE_METHODS or marked) as session:
+        yield session
+
+
+async def get_writing_session(
+    db: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[Session]:
+    """Like `get_session`, but a writer's whatever the method: a read that must record
+    itself (an audit row) in its own transaction."""
+    async with _unit_of(db, read_only=False) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _unit_of(db: Database, *, read_only: bool) -> AsyncIterator[Session]:
+    """The request's unit of work.
 
     A request first waits its turn on the event loop (`Database.turn`: a free pool
     connection, and on SQLite the writer's turn), holding no thread; the commit and
@@ -65,9 +84,6 @@ async def get_session(
     own thread when a `routing.Route` endpoint answers with a rendered response,
     otherwise here.
     """
-    route = request.scope.get("route")
-    marked = bool((getattr(route, "openapi_extra", None) or {}).get("x-read-only"))
-    read_only = request.method in _SAFE_METHODS or marked
     async with db.turn(writes=not read_only):
         # no I/O yet: the transaction begins at the first statement
         current = RequestUnit(unit_of_work(db, read_only=read_only), read_only)

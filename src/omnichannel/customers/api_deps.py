@@ -9,7 +9,7 @@ authenticated inside that same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -19,22 +19,16 @@ from sqlalchemy.orm import Session
 from omnichannel.api.deps import (
     api_key_scheme,
     bearer_scheme,
-    get_database,
     get_principal,
+    get_writing_session,
     permitted,
     require,
 )
-from omnichannel.db import Database, unit_of_work
 from omnichannel.kernel import Principal
 from omnichannel.security.rules import Permission
 
-
-def _audited_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    with unit_of_work(db) as session:
-        yield session
-
-
-AuditedSession = Annotated[Session, Depends(_audited_session, scope="function")]
+# Reading personal data writes its audit row: a writer's transaction even for GET.
+AuditedSession = Annotated[Session, Depends(get_writing_session, scope="function")]
 
 
 def _audited_principal(
