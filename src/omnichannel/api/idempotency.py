@@ -7,15 +7,17 @@ creates: used when the client sends the header) and answers through it:
         case = cases.open_case(session, ...)
         return idem.respond(201, CaseRead.of(case), headers={"Location": ...})
 
-The key is claimed in the request's own transaction before the endpoint runs, and
-`respond` stores the answer in it, so the change and its answer commit together or
-not at all; any error rolls both back and a retry runs afresh. A repeat of an
-answered request never reaches the endpoint: the same status, the same body bytes
-and the same headers go back, with `Idempotent-Replayed: true`
-(`api.errors` renders the `Replay`). The same key with another request is a 422, a
-repeat while the first is still running waits for it and then replays (409 past the
-writer's wait). Declare it after the endpoint's permission dependency, so that a
-caller is authorised before any answer is replayed to them.
+The key is claimed in the request's own transaction before the endpoint's body runs
+(in the endpoint's own thread, for a `routing.Route`), and `respond` stores the
+answer in it, so the change and its answer commit together or not at all; a claimed
+key left unanswered fails the request before its commit, and any error rolls both
+back so that a retry runs afresh. A repeat of an answered request never reaches the
+endpoint's body: the same status, the same body bytes and the same headers go back,
+with `Idempotent-Replayed: true` (`api.errors` renders the `Replay`). The same key
+with another request is a 422, a repeat while the first is still running waits for
+it and then replays (409 past the writer's wait). Declare it after the endpoint's
+permission dependency, so that a caller is authorised before any answer is replayed
+to them.
 """
 
 from __future__ import annotations

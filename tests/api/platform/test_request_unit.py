@@ -80,6 +80,25 @@ def failing(code: str, principal: PrincipalDep, session: SessionDep) -> Response
     raise RuntimeError("fails after writing")
 
 
+@router.post(f"{API}/unit-test/clashing/{{code}}", status_code=201)
+def clashing(code: str, principal: PrincipalDep, session: SessionDep) -> Response:
+    """A second location under the same code, left for the commit's flush to refuse."""
+    first = _create(session, code)
+    session.add(
+        Location(
+            code=first.code,
+            name=first.name,
+            type=first.type,
+            street=first.street,
+            city=first.city,
+            postcode=first.postcode,
+            latitude=first.latitude,
+            longitude=first.longitude,
+        )
+    )
+    return Response(status_code=201)
+
+
 @router.post(f"{API}/unit-test/keyed/{{code}}", status_code=201)
 def keyed(
     code: str, principal: PrincipalDep, idem: RequiredIdempotency, session: SessionDep
@@ -155,6 +174,16 @@ def test_an_endpoint_that_fails_after_writing_commits_nothing(
     assert r.status_code == 500
     assert isinstance(seen["finish_exc"], RuntimeError)
     assert _stored(db, "ST-F1") == 0
+
+
+def test_a_commit_refused_in_the_endpoints_thread_is_a_409_that_wrote_nothing(
+    api: TestClient, admin: Headers, db: Database
+) -> None:
+    r = _post(api, "clashing/ST-C1", headers=admin)
+    assert r.status_code == 409
+    assert r.json()["code"] == "conflict"
+    assert seen["finish_thread"] == seen["endpoint_thread"]
+    assert _stored(db, "ST-C1") == 0
 
 
 def test_the_key_is_claimed_in_the_endpoints_thread_and_a_repeat_never_runs_the_body(

@@ -6,7 +6,9 @@ data write their audit row, so they wait their turn as writers too."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
+import httpx
 from fastapi.testclient import TestClient
 
 from omnichannel.api.app import create_app
@@ -24,6 +26,29 @@ from omnichannel.security.service import create_staff
 REQUESTS = 12
 
 
+def _narrow_app(settings: Settings, db: Database) -> TestClient:
+    """The app with 2 threads and a 3 s writer wait."""
+    narrow = settings.model_copy(update={"threads": 2, "sqlite_busy_timeout_ms": 3000})
+    return TestClient(create_app(narrow, database=db))
+
+
+def _at_once(send: Callable[[], httpx.Response]) -> list[int]:
+    """The status codes of REQUESTS calls of `send` started together."""
+    answers: list[int] = []
+    start = threading.Barrier(REQUESTS)
+
+    def one() -> None:
+        start.wait()
+        answers.append(send().status_code)
+
+    pool = [threading.Thread(target=one, daemon=True) for _ in range(REQUESTS)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(60)
+    return answers
+
+
 def test_twelve_writers_on_two_threads_all_get_their_answer(
     settings: Settings, committing_db: Database
 ) -> None:
@@ -32,21 +57,8 @@ def test_twelve_writers_on_two_threads_all_get_their_answer(
         _, secret = issue_api_key(
             s, channel_id=web.id, data=ApiKeyCreate(name="shop", scopes=[Scope.CARTS_WRITE])
         )
-    narrow = settings.model_copy(update={"threads": 2, "sqlite_busy_timeout_ms": 3000})
-    answers: list[int] = []
-    start = threading.Barrier(REQUESTS)
-    with TestClient(create_app(narrow, database=committing_db)) as c:
-
-        def post() -> None:
-            start.wait()
-            r = c.post("/api/v1/carts", json={}, headers={"X-Api-Key": secret})
-            answers.append(r.status_code)
-
-        pool = [threading.Thread(target=post, daemon=True) for _ in range(REQUESTS)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join(60)
+    with _narrow_app(settings, committing_db) as c:
+        answers = _at_once(lambda: c.post("/api/v1/carts", json={}, headers={"X-Api-Key": secret}))
     assert answers == [201] * REQUESTS
 
 
@@ -65,24 +77,11 @@ def test_twelve_audited_reads_on_two_threads_all_get_their_answer(
             ),
         )
         customer = create_customer(s, data=CustomerCreate(given_name="Jan")).customer.id
-    narrow = settings.model_copy(update={"threads": 2, "sqlite_busy_timeout_ms": 3000})
-    answers: list[int] = []
-    start = threading.Barrier(REQUESTS)
-    with TestClient(create_app(narrow, database=committing_db)) as c:
+    with _narrow_app(settings, committing_db) as c:
         r = c.post(
             "/api/v1/auth/login",
             json={"email": "ada@example.com", "password": "correct horse battery"},
         )
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-        def read() -> None:
-            start.wait()
-            r = c.get(f"/api/v1/customers/{customer}/timeline", headers=headers)
-            answers.append(r.status_code)
-
-        pool = [threading.Thread(target=read, daemon=True) for _ in range(REQUESTS)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join(60)
+        answers = _at_once(lambda: c.get(f"/api/v1/customers/{customer}/timeline", headers=headers))
     assert answers == [200] * REQUESTS
