@@ -21,13 +21,16 @@ For each backend, on a fresh database:
            reserved for orders that differ from the units the orders hold.
   statements  what one checkout sends to the database, BEGIN and COMMIT included,
            measured in-process through the same app (its second run: warm caches).
+  cpu      CPU time per acknowledged checkout over the run, from /proc: the clients
+           (this process), the server (uvicorn and its workers) and PostgreSQL.
 
 SQLite: a temporary file. PostgreSQL: OMNI_BENCH_POSTGRES_URL or
 OMNI_TEST_POSTGRES_URL (its public schema is WIPED), else a throwaway database.
 
 Prints human lines per backend, then, last, one JSON line:
 {"results": [{"backend", "workers", "threads", "clients", "orders", "orders_per_s", "p50_ms",
-  "p99_ms", "sql_statements_per_checkout", "oversold", "lost_orders", ...}, ...]}
+  "p99_ms", "sql_statements_per_checkout", "oversold", "lost_orders",
+  "cpu_ms_per_checkout": {"clients", "server", "postgres"}, ...}, ...]}
 
     .venv/bin/python bench/checkout.py [--backend sqlite|postgresql|both]
         [--variants 10000] [--orders 3000] [--clients 32] [--workers N] [--threads 4]
@@ -254,6 +257,32 @@ async def drive(
     return times, acknowledged, seen, time.perf_counter() - started
 
 
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of this process (the clients), the server
+    and its worker processes, and PostgreSQL's processes; read from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, str, float]] = {}  # pid: (parent, name, seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
+        stats[int(entry.name)] = (int(rest[1]), name, (int(rest[11]) + int(rest[12])) / tick)
+    server, seen = 0.0, {server_pid}
+    for pid in sorted(stats):  # a worker is younger than its parent: one pass in pid order
+        if pid == server_pid or stats[pid][0] in seen:
+            seen.add(pid)
+            server += stats[pid][2]
+    return {
+        "clients": stats.get(os.getpid(), (0, "", 0.0))[2],
+        "server": server,
+        "postgres": sum(s for _, name, s in stats.values() if name == "postgres"),
+    }
+
+
 def check(db: Database, acknowledged: list[str]) -> tuple[int, int]:
     with unit_of_work(db, read_only=True) as s:
         stored = {str(i) for i in s.scalars(select(Order.id))}
@@ -311,7 +340,9 @@ def run(backend: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         workers = args.workers or (1 if backend == "sqlite" else 2)
         proc, base = start_server(url, secret, workers, args.threads)
         try:
+            before = cpu_seconds(proc.pid)
             times, acknowledged, seen, elapsed = asyncio.run(drive(base, key, work, args.clients))
+            after = cpu_seconds(proc.pid)
         finally:
             proc.terminate()
             proc.wait(30)
@@ -332,11 +363,16 @@ def run(backend: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "oversold": oversold,
         "lost_orders": lost,
         "answers": dict(seen),
+        # What one checkout costs the machine: 1,000/s on 2 cores leaves 2 ms in all.
+        "cpu_ms_per_checkout": {
+            k: round((after[k] - before[k]) * 1000 / max(len(acknowledged), 1), 2) for k in after
+        },
     }
     print(
         f"  {result['orders']:,} orders in {elapsed:.1f} s: {result['orders_per_s']}/s, "
         f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms; {stmts} statements per "
-        f"checkout; oversold {oversold}, lost {lost}; answers {dict(seen)}",
+        f"checkout; oversold {oversold}, lost {lost}; answers {dict(seen)}; CPU ms per "
+        f"checkout {result['cpu_ms_per_checkout']}",
         flush=True,
     )
     return result
