@@ -227,6 +227,27 @@ __all__ = ["repo_root", "text"]
 # --- reference data ---------------------------------------------------------------
 
 
+def committed_admin(db: Database, email: str) -> dict[str, str]:
+    """Headers of an admin created and signed in with real commits (for tests whose
+    requests run on other threads than the test's own transaction)."""
+    from datetime import timedelta
+
+    from omnichannel.db import unit_of_work
+    from omnichannel.security.rules import Role
+    from omnichannel.security.schemas import StaffCreate
+    from omnichannel.security.service import create_staff, login
+
+    password = "correct horse battery"
+    with unit_of_work(db, actor="setup") as s:
+        create_staff(
+            s,
+            data=StaffCreate(email=email, full_name="Admin", password=password, role=Role.ADMIN),
+        )
+    with unit_of_work(db, actor="setup") as s:
+        token, _ = login(s, email=email, password=password, ttl=timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}
+
+
 def location_doc(code: str, type_: str = "store", **overrides: Any) -> dict[str, Any]:
     """A valid LocationCreate body."""
     doc: dict[str, Any] = {

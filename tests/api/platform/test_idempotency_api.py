@@ -8,7 +8,6 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 
 import pytest
 from fastapi import APIRouter, Response
@@ -24,9 +23,7 @@ from omnichannel.config import Settings
 from omnichannel.db import Database, OutboxEvent, make_engine, record_event, unit_of_work
 from omnichannel.db.idempotency import Claim, IdempotencyKey, claim
 from omnichannel.kernel import Conflict, new_id
-from omnichannel.security.rules import Role
-from omnichannel.security.schemas import StaffCreate
-from omnichannel.security.service import create_staff, login
+from tests.conftest import committed_admin
 
 API = "/api/v1"
 Headers = dict[str, str]
@@ -360,21 +357,7 @@ def wide_db(committing_db: Database) -> Iterator[Database]:
 def test_twenty_parallel_posts_with_one_key_make_one_thing_and_twenty_identical_answers(
     settings: Settings, wide_db: Database
 ) -> None:
-    with unit_of_work(wide_db, actor="setup") as s:
-        create_staff(
-            s,
-            data=StaffCreate(
-                email="anna@example.com",
-                full_name="Anna",
-                password="correct horse battery",
-                role=Role.ADMIN,
-            ),
-        )
-    with unit_of_work(wide_db, actor="setup") as s:
-        token, _ = login(
-            s, email="anna@example.com", password="correct horse battery", ttl=timedelta(hours=1)
-        )
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key()}
+    headers = {**committed_admin(wide_db, "anna@example.com"), "Idempotency-Key": key()}
     answers: list[tuple[int, bytes]] = []
     start = threading.Barrier(THREADS)
     refuse_next.clear()

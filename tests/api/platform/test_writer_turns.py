@@ -19,9 +19,7 @@ from omnichannel.config import Settings
 from omnichannel.customers.profiles import create_customer
 from omnichannel.customers.schemas import CustomerCreate
 from omnichannel.db import Database, unit_of_work
-from omnichannel.security.rules import Role
-from omnichannel.security.schemas import StaffCreate
-from omnichannel.security.service import create_staff
+from tests.conftest import committed_admin
 
 REQUESTS = 12
 
@@ -65,23 +63,9 @@ def test_twelve_writers_on_two_threads_all_get_their_answer(
 def test_twelve_audited_reads_on_two_threads_all_get_their_answer(
     settings: Settings, committing_db: Database
 ) -> None:
+    headers = committed_admin(committing_db, "ada@example.com")
     with unit_of_work(committing_db, actor="setup") as s:
-        create_staff(
-            s,
-            data=StaffCreate(
-                email="ada@example.com",
-                full_name="Ada",
-                password="correct horse battery",
-                role=Role.ADMIN,
-                location_ids=[],
-            ),
-        )
         customer = create_customer(s, data=CustomerCreate(given_name="Jan")).customer.id
     with _narrow_app(settings, committing_db) as c:
-        r = c.post(
-            "/api/v1/auth/login",
-            json={"email": "ada@example.com", "password": "correct horse battery"},
-        )
-        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
         answers = _at_once(lambda: c.get(f"/api/v1/customers/{customer}/timeline", headers=headers))
     assert answers == [200] * REQUESTS
