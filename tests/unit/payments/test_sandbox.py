@@ -1,18 +1,22 @@
-"""The sandbox provider answers by token and method, deterministically; and nothing
-that looks like a card number is ever taken as a token."""
+"""The sandbox provider answers by token and method, deterministically, for the
+methods a provider holds money for; it remembers what it authorised, takes
+idempotency keys, and can be made as slow as a real round trip. Nothing that looks
+like a card number is ever taken as a token."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders import sandbox
-from omnichannel.orders.errors import CardNumberRefused, UnknownPaymentProvider
-from omnichannel.orders.providers import (
+from omnichannel.payments import sandbox
+from omnichannel.payments.errors import CardNumberRefused, UnknownPaymentProvider
+from omnichannel.payments.providers import (
     AuthoriseRequest,
     AuthoriseResult,
     OperationResult,
@@ -23,7 +27,7 @@ from omnichannel.orders.providers import (
     redact_card_numbers,
     register,
 )
-from omnichannel.orders.rules import PaymentMethod, PaymentStatus
+from omnichannel.payments.rules import ONLINE, PaymentMethod, PaymentStatus
 
 M = PaymentMethod
 S = PaymentStatus
@@ -32,11 +36,29 @@ PAN = "4111111111111111"
 
 
 def authorise(
-    method: PaymentMethod, token: str | None = None, amount: int = 10_000
+    method: PaymentMethod,
+    token: str | None = None,
+    amount: int = 10_000,
+    *,
+    reference: str | None = None,
+    capture: bool = False,
+    provider: sandbox.SandboxProvider = SANDBOX,
 ) -> AuthoriseResult:
-    return SANDBOX.authorise(
-        AuthoriseRequest(reference="p-1", method=method, amount=amount, currency="PLN", token=token)
+    """Authorise under a fresh reference (a new payment) unless one is given."""
+    return provider.authorise(
+        AuthoriseRequest(
+            reference=reference or str(uuid.uuid4()),
+            method=method,
+            amount=amount,
+            currency="PLN",
+            token=token,
+            capture=capture,
+        )
     )
+
+
+def key() -> str:
+    return str(uuid.uuid4())
 
 
 def with_check_digit(body: str) -> str:
@@ -44,6 +66,10 @@ def with_check_digit(body: str) -> str:
 
 
 # --- cards ---------------------------------------------------------------------------
+
+
+def test_the_sandbox_takes_exactly_the_methods_a_provider_holds_money_for() -> None:
+    assert SANDBOX.methods == ONLINE == {M.CARD, M.BLIK, M.GIFT_CARD}
 
 
 def test_a_card_with_the_ok_token_is_authorised_with_a_sandbox_reference() -> None:
@@ -72,19 +98,80 @@ def test_an_unknown_card_token_is_declined_and_the_message_names_the_good_ones()
     assert sandbox.OK in r.message
 
 
-@pytest.mark.parametrize("method", [M.CARD, M.BLIK, M.GIFT_CARD])
-def test_the_error_token_raises_a_provider_error_for_every_method_with_a_token(
+@pytest.mark.parametrize("method", sorted(ONLINE))
+def test_the_error_token_raises_a_provider_error_for_every_method(
     method: PaymentMethod,
 ) -> None:
     with pytest.raises(ProviderError):
         authorise(method, sandbox.ERROR)
 
 
-@pytest.mark.parametrize("method", [M.CARD, M.BLIK, M.GIFT_CARD])
+@pytest.mark.parametrize("method", sorted(ONLINE))
 def test_a_method_that_needs_a_token_refuses_to_go_without_one(method: PaymentMethod) -> None:
     with pytest.raises(InvalidInput) as e:
         authorise(method, None)
     assert e.value.errors[0]["field"] == "token"
+
+
+def test_the_same_token_gives_the_same_answer_every_time() -> None:
+    answers = {(r.ok, r.status) for r in (authorise(M.CARD, sandbox.OK) for _ in range(5))}
+    assert answers == {(True, S.AUTHORISED)}
+
+
+# --- charged at once -------------------------------------------------------------------
+
+
+def test_an_authorisation_asked_to_capture_is_charged_at_once() -> None:
+    r = authorise(M.CARD, sandbox.OK, capture=True)
+    assert (r.ok, r.status) == (True, S.CAPTURED)
+    assert r.reference is not None
+    assert r.reference.startswith("sbx_")
+
+
+def test_a_declined_card_is_not_charged_when_asked_to_capture() -> None:
+    r = authorise(M.CARD, sandbox.DECLINED, capture=True)
+    assert (r.ok, r.status) == (False, S.FAILED)
+
+
+# --- lookup ----------------------------------------------------------------------------
+
+
+def test_an_answered_authorisation_is_remembered_for_lookup() -> None:
+    reference = str(uuid.uuid4())
+    r = authorise(M.CARD, sandbox.OK, reference=reference)
+    assert SANDBOX.lookup(reference) == r
+
+
+def test_a_declined_authorisation_is_remembered_as_declined() -> None:
+    reference = str(uuid.uuid4())
+    authorise(M.CARD, sandbox.DECLINED, reference=reference)
+    found = SANDBOX.lookup(reference)
+    assert found is not None
+    assert (found.ok, found.status) == (False, S.FAILED)
+
+
+def test_a_reference_the_sandbox_never_received_is_unknown_to_lookup() -> None:
+    assert SANDBOX.lookup(str(uuid.uuid4())) is None
+
+
+def test_an_authorisation_that_met_an_outage_is_unknown_to_lookup() -> None:
+    reference = str(uuid.uuid4())
+    with pytest.raises(ProviderError):
+        authorise(M.CARD, sandbox.ERROR, reference=reference)
+    assert SANDBOX.lookup(reference) is None
+
+
+def test_the_same_reference_authorised_twice_gives_the_same_answer() -> None:
+    reference = str(uuid.uuid4())
+    first = authorise(M.CARD, sandbox.OK, reference=reference)
+    again = authorise(M.CARD, sandbox.OK, reference=reference)
+    assert again == first  # the same hold, not a second one
+
+
+def test_lookup_remembers_each_provider_s_own_authorisations() -> None:
+    reference = str(uuid.uuid4())
+    authorise(M.CARD, sandbox.OK, reference=reference)
+    assert sandbox.SandboxProvider().lookup(reference) is None
 
 
 # --- BLIK and gift cards ---------------------------------------------------------
@@ -120,63 +207,42 @@ def test_an_unknown_gift_card_is_declined() -> None:
     assert not authorise(M.GIFT_CARD, "sandbox_gc_lots").ok
 
 
-# --- methods without a token -------------------------------------------------------
-
-
-def test_a_bank_transfer_waits_for_the_money_and_names_the_transfer_title() -> None:
-    r = authorise(M.BANK_TRANSFER)
-    assert (r.ok, r.status) == (True, S.PENDING)
-    assert r.reference
-    assert r.message
-    assert r.reference in r.message
-
-
-@pytest.mark.parametrize("method", [M.CASH_ON_DELIVERY, M.PAY_AT_PICKUP])
-def test_paying_in_person_later_authorises_nothing_and_is_due(method: PaymentMethod) -> None:
-    r = authorise(method)
-    assert (r.ok, r.status) == (True, S.DUE)
-
-
-@pytest.mark.parametrize("method", [M.CASH, M.MARKETPLACE])
-def test_cash_at_the_till_and_marketplace_money_are_captured_at_once(
-    method: PaymentMethod,
-) -> None:
-    r = authorise(method)
-    assert (r.ok, r.status) == (True, S.CAPTURED)
-
-
 # --- capture, void, refund -----------------------------------------------------------
 
 
 def test_capture_void_and_refund_of_a_sandbox_payment_succeed_with_their_own_references() -> None:
     ref = authorise(M.CARD, sandbox.OK).reference
     assert ref is not None
-    answers = [SANDBOX.capture(ref, 4000), SANDBOX.refund(ref, 1000), SANDBOX.void(ref)]
+    answers = [
+        SANDBOX.capture(ref, 4000, key=key()),
+        SANDBOX.refund(ref, 1000, key=key()),
+        SANDBOX.void(ref, key=key()),
+    ]
     assert all(a.ok for a in answers)
     assert len({a.reference for a in answers} | {ref}) == 4
 
 
 def test_a_reference_the_sandbox_did_not_give_is_refused() -> None:
-    assert SANDBOX.capture("ch_3N7", 100) == OperationResult(
+    assert SANDBOX.capture("ch_3N7", 100, key=key()) == OperationResult(
         False, None, "Not a sandbox payment, or nothing to capture."
     )
-    assert not SANDBOX.void("ch_3N7").ok
-    assert not SANDBOX.refund("ch_3N7", 100).ok
+    assert not SANDBOX.void("ch_3N7", key=key()).ok
+    assert not SANDBOX.refund("ch_3N7", 100, key=key()).ok
 
 
 def test_nothing_is_captured_or_refunded_for_zero() -> None:
     ref = authorise(M.CARD, sandbox.OK).reference
     assert ref is not None
-    assert not SANDBOX.capture(ref, 0).ok
-    assert not SANDBOX.refund(ref, 0).ok
+    assert not SANDBOX.capture(ref, 0, key=key()).ok
+    assert not SANDBOX.refund(ref, 0, key=key()).ok
 
 
 def test_an_expired_authorisation_declines_its_capture_but_can_be_voided() -> None:
     r = authorise(M.CARD, sandbox.CAPTURE_DECLINED)
     assert r.ok
     assert r.reference
-    assert not SANDBOX.capture(r.reference, 100).ok
-    assert SANDBOX.void(r.reference).ok
+    assert not SANDBOX.capture(r.reference, 100, key=key()).ok
+    assert SANDBOX.void(r.reference, key=key()).ok
 
 
 def test_a_capture_can_meet_a_provider_outage() -> None:
@@ -184,12 +250,26 @@ def test_a_capture_can_meet_a_provider_outage() -> None:
     assert r.ok
     assert r.reference
     with pytest.raises(ProviderError):
-        SANDBOX.capture(r.reference, 100)
+        SANDBOX.capture(r.reference, 100, key=key())
 
 
-def test_the_same_token_gives_the_same_answer_every_time() -> None:
-    answers = {(authorise(M.CARD, t).ok, authorise(M.CARD, t).status) for t in [sandbox.OK] * 5}
-    assert answers == {(True, S.AUTHORISED)}
+# --- a provider's round trip -------------------------------------------------------------
+
+
+def test_every_call_takes_at_least_the_delay_it_is_given() -> None:
+    slow = sandbox.SandboxProvider(delay_ms=50)
+    reference = str(uuid.uuid4())
+    calls: list[Callable[[], object]] = [
+        lambda: authorise(M.CARD, sandbox.OK, reference=reference, provider=slow),
+        lambda: slow.lookup(reference),
+        lambda: slow.capture("sbx_x", 100, key=key()),
+        lambda: slow.void("sbx_x", key=key()),
+        lambda: slow.refund("sbx_x", 100, key=key()),
+    ]
+    for make_call in calls:
+        started = time.perf_counter()
+        make_call()
+        assert time.perf_counter() - started >= 0.050
 
 
 # --- the request ---------------------------------------------------------------------
