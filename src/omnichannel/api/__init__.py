@@ -1,1 +1,2 @@
-"""HTTP entrypoint: the FastAPI application, request dependencies, error rendering."""
+"""HTTP entrypoint: the FastAPI application, assembled from every domain's routers
+and the plumbing in `omnichannel.http`."""

@@ -13,12 +13,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from omnichannel import __version__, wiring
-from omnichannel.api.deps import SessionDep, SettingsDep
-from omnichannel.api.errors import PROBLEM_JSON, install_error_handlers, problem_responses
-from omnichannel.api.guard import ControlCharacterGuard
-from omnichannel.api.routing import Route
 from omnichannel.config import Settings, get_settings
 from omnichannel.db import Database
+from omnichannel.http.deps import SessionDep, SettingsDep
+from omnichannel.http.errors import PROBLEM_JSON, install_error_handlers, problem_responses
+from omnichannel.http.guard import ControlCharacterGuard
+from omnichannel.http.routing import Route
 
 API_PREFIX = "/api/v1"
 
@@ -94,6 +94,18 @@ def _routers() -> list[APIRouter]:
     ]
 
 
+def _install_domains(app: FastAPI) -> None:
+    """What the HTTP plumbing needs from domains: who a credential belongs to
+    (`http.deps.get_principal`), and the key ring that seals stored answers
+    (`http.idempotency`; a function, so that a rotated ring is used at once)."""
+    # Imported here so that importing omnichannel.api.app stays cheap for tools.
+    from omnichannel.api.auth import authenticate
+    from omnichannel.customers.crypto import keyring
+
+    app.state.authenticate = authenticate
+    app.state.keyring = keyring
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the application. Tests pass their own settings and database."""
     settings = settings or get_settings()
@@ -130,6 +142,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    _install_domains(app)
     wiring.install()
     install_error_handlers(app)
     app.add_middleware(ControlCharacterGuard)

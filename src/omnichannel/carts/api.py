@@ -6,15 +6,11 @@ name. A handoff code opens a cart in another channel."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from sqlalchemy.orm import Session
 
-from omnichannel.api.deps import PrincipalDep, SessionDep
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
 from omnichannel.carts import service
 from omnichannel.carts.schemas import (
     CartCreate,
@@ -26,21 +22,15 @@ from omnichannel.carts.schemas import (
     LineSet,
     TouchRead,
 )
-from omnichannel.kernel import Forbidden, Principal
+from omnichannel.http.deps import CartToken, PrincipalDep, SessionDep
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
+from omnichannel.kernel import Forbidden
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.pricing.api_quote import to_read as quote_read
-from omnichannel.security.rules import Permission
+from omnichannel.pricing import service as pricing
 
 router = APIRouter(route_class=Route, prefix="/carts", tags=["carts"])
 
-CartToken = Annotated[
-    str | None,
-    Header(
-        alias="X-Cart-Token",
-        max_length=100,
-        description="The token of an anonymous cart, or of a cart opened by handoff code.",
-    ),
-]
 ChannelQuery = Annotated[
     str | None,
     Query(
@@ -51,46 +41,11 @@ ChannelQuery = Annotated[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    principal: Principal
-    staff: bool  # may handle any customer's cart
-    customer_id: uuid.UUID | None  # a signed-in customer
-
-    def access(self, token: str | None) -> service.Access:
-        return service.Access(customer_id=self.customer_id, token=token, staff=self.staff)
-
-    def seller(self, session: Session, channel: str | None) -> service.Seller:
-        """The channel the caller acts in."""
-        p = self.principal
-        if p.kind == "staff":
-            if channel is None:
-                raise InvalidInput(
-                    "Staff name the channel they act in (`channel`).",
-                    errors=[
-                        {"field": "channel", "message": "required for staff", "type": "missing"}
-                    ],
-                )
-            return service.seller(session, code=channel)
-        if channel is not None and channel != p.channel_code:
-            raise InvalidInput(
-                "You act in your own channel.",
-                errors=[
-                    {"field": "channel", "message": "not your channel", "type": "wrong_channel"}
-                ],
-            )
-        return service.seller(session, channel_id=p.channel_id)
+async def get_caller(principal: PrincipalDep) -> service.Caller:
+    return service.caller(principal)
 
 
-async def get_caller(principal: PrincipalDep) -> Caller:
-    if principal.kind == "customer" and principal.can(Permission.CARTS_OWN):
-        return Caller(principal, staff=False, customer_id=principal.id)
-    if principal.can(Permission.CARTS_WRITE):
-        return Caller(principal, staff=principal.kind == "staff", customer_id=None)
-    raise Forbidden("Handling carts needs carts:write (staff, channels) or a signed-in customer.")
-
-
-CallerDep = Annotated[Caller, Depends(get_caller)]
+CallerDep = Annotated[service.Caller, Depends(get_caller)]
 
 
 def cart_read(
@@ -115,7 +70,7 @@ def cart_read(
         ],
         order_id=cart.order_id,
         merged_into_id=cart.merged_into_id,
-        quote=quote_read(q) if q is not None else None,
+        quote=pricing.quote_read(q) if q is not None else None,
         token=token,
         version=cart.version,
         created_at=cart.created_at,
@@ -207,7 +162,7 @@ def add_line(
 
 def _set_line(
     session: Session,
-    caller: Caller,
+    caller: service.Caller,
     cart_id: uuid.UUID,
     variant_id: uuid.UUID,
     quantity: int,

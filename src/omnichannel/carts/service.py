@@ -3,6 +3,7 @@
 - `create_cart`, `load`, `set_line`, `set_coupons`, `claim`, `customer_carts`: the cart.
 - `issue_handoff`, `open_by_code`: hand a cart to another channel.
 - `price`: the pricing quote of the cart as it stands.
+- `caller`: who acts on carts (a customer, staff, a channel), and in which channel.
 - `mark_ordered`, `release_holds`: checkout closes the cart and takes over its stock.
 """
 
@@ -13,6 +14,8 @@ import uuid
 from sqlalchemy.orm import Session
 
 from omnichannel.carts import holds
+from omnichannel.carts.callers import Caller as Caller
+from omnichannel.carts.callers import caller as caller
 from omnichannel.carts.carts import Access as Access
 from omnichannel.carts.carts import claim as claim
 from omnichannel.carts.carts import create_cart as create_cart
@@ -64,9 +67,11 @@ def release_holds(session: Session, *, cart: Cart) -> int:
 
 __all__ = [
     "Access",
+    "Caller",
     "Cart",
     "Handoff",
     "Seller",
+    "caller",
     "claim",
     "create_cart",
     "customer_carts",

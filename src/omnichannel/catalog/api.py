@@ -7,10 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from omnichannel.api.deps import IfMatch, SessionDep, etag, parse_if_match, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, page_of
-from omnichannel.api.routing import Route
 from omnichannel.catalog import importing, service, taxonomy
 from omnichannel.catalog.rules import Status
 from omnichannel.catalog.schemas import (
@@ -31,8 +27,12 @@ from omnichannel.catalog.schemas import (
     VariantRead,
     VariantUpdate,
 )
+from omnichannel.http.deps import IfMatch, SessionDep, etag, parse_if_match, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.pagination import CursorQuery, LimitQuery, decode_cursor, page_of
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["catalog"])
 

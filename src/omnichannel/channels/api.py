@@ -7,9 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 
-from omnichannel.api.deps import ChannelDep, SessionDep, etag, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
 from omnichannel.channels import service
 from omnichannel.channels.rules import LocationRole
 from omnichannel.channels.schemas import (
@@ -21,8 +18,11 @@ from omnichannel.channels.schemas import (
     ChannelSelf,
     ChannelUpdate,
 )
+from omnichannel.http.deps import ChannelDep, SessionDep, etag, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["channels"])
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from omnichannel.catalog.files import SourcedProduct, bulk_allocation, read_import_file
 from omnichannel.catalog.importing import import_products
 from omnichannel.catalog.rules import LineError
+from omnichannel.cli.common import console, err_console, get_database
 from omnichannel.db import Database, unit_of_work
 from omnichannel.kernel.errors import DomainError
 
@@ -121,16 +123,6 @@ def products(
 
     The whole file is checked first: if any row is bad, every problem is listed and nothing is written.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    from omnichannel.cli.common import console, err_console, get_database
-
     try:
         parsed = read_import_file(file)
     except (ValueError, UnicodeDecodeError) as e:

@@ -14,6 +14,7 @@ from types import FrameType
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -102,8 +103,6 @@ def stock(
 
     The whole file is checked first: if any row is bad, every problem is listed and nothing is written.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     try:
         parsed = read_stock_file(file)
     except (ValueError, UnicodeDecodeError) as e:

@@ -6,8 +6,10 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from omnichannel import __version__
+from omnichannel import __version__, wiring
+from omnichannel.cli import catalog, customers, inventory, pricing
 from omnichannel.cli.common import console, err_console, get_database
+from omnichannel.cli.customers import ensure_demo_key
 from omnichannel.config import get_settings
 
 app = typer.Typer(
@@ -20,9 +22,6 @@ app.add_typer(import_app, name="import")
 
 
 def _register_subcommands() -> None:
-    from omnichannel import wiring
-    from omnichannel.cli import catalog, customers, inventory, pricing
-
     wiring.install()
 
     catalog.register(import_app)
@@ -40,7 +39,7 @@ def version() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Migrate the database (OMNI_DATABASE_URL) to the newest schema."""
-    from omnichannel.db.migrate import current_revision, upgrade
+    from omnichannel.db.migrate import current_revision, upgrade  # Alembic: ~0.3 s, see `demo`
 
     db = get_database()
     try:
@@ -58,7 +57,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision of the database."""
-    from omnichannel.db.migrate import current_revision
+    from omnichannel.db.migrate import current_revision  # Alembic: ~0.3 s, see `demo`
 
     db = get_database()
     try:
@@ -75,7 +74,7 @@ def serve(
     reload: bool = typer.Option(False, help="Restart on code changes (development)."),
 ) -> None:
     """Serve the API."""
-    import uvicorn
+    import uvicorn  # ~0.2 s to import: only `omni serve` pays it
 
     try:
         s = get_settings()
@@ -102,7 +101,7 @@ def demo(
     ),
 ) -> None:
     """Migrate, load the demo retailer (once) and serve it."""
-    from omnichannel.cli.customers import ensure_demo_key
+    # Alembic and the demo data cost ~0.3 s each to import: only these commands pay it.
     from omnichannel.db.migrate import upgrade
     from omnichannel.demo.load import load_demo
 

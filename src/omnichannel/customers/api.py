@@ -14,10 +14,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from omnichannel.api.deps import IfMatch, SessionDep, etag, parse_if_match, require
-from omnichannel.api.errors import problem_response, problem_responses
-from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
-from omnichannel.api.routing import Route
 from omnichannel.customers import (
     consents,
     identities,
@@ -52,8 +48,12 @@ from omnichannel.customers.schemas import (
     Resolve,
 )
 from omnichannel.customers.schemas_privacy import Customer360, consent_reads, history_reads
+from omnichannel.http.deps import IfMatch, SessionDep, etag, parse_if_match, require
+from omnichannel.http.errors import problem_response, problem_responses
+from omnichannel.http.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["customers"])
 

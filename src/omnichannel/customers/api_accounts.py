@@ -14,17 +14,6 @@ from fastapi import APIRouter, Depends, Request, Response, Security, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from omnichannel.api.deps import (
-    CustomerDep,
-    SessionDep,
-    bearer_scheme,
-    channel_only,
-    customer_only,
-    get_principal,
-    require,
-)
-from omnichannel.api.errors import problem_response, problem_responses
-from omnichannel.api.routing import Route
 from omnichannel.customers import accounts
 from omnichannel.customers.api_deps import AuditedSession
 from omnichannel.customers.schemas_accounts import (
@@ -33,8 +22,19 @@ from omnichannel.customers.schemas_accounts import (
     CustomerSelf,
     CustomerSession,
 )
+from omnichannel.http.deps import (
+    CustomerDep,
+    SessionDep,
+    bearer_scheme,
+    channel_only,
+    customer_only,
+    get_principal,
+    require,
+)
+from omnichannel.http.errors import problem_response, problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal, Unauthenticated
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/customers/auth", tags=["customer-auth"])
 

@@ -7,11 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from omnichannel.api.deps import ChannelDep, IfMatch, SessionDep, etag, parse_if_match, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.idempotency import OptionalIdempotency
-from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
-from omnichannel.api.routing import Route
 from omnichannel.customers import audit, cases, records, timeline
 from omnichannel.customers.api_deps import (
     AuditedReader,
@@ -36,8 +31,13 @@ from omnichannel.customers.schemas_activity import (
     TimelineNote,
     TimelinePage,
 )
+from omnichannel.http.deps import ChannelDep, IfMatch, SessionDep, etag, parse_if_match, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.idempotency import OptionalIdempotency
+from omnichannel.http.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route)
 

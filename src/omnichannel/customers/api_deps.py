@@ -16,7 +16,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
-from omnichannel.api.deps import (
+from omnichannel.http.deps import (
     api_key_scheme,
     bearer_scheme,
     get_principal,
@@ -25,7 +25,7 @@ from omnichannel.api.deps import (
     require,
 )
 from omnichannel.kernel import Principal
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 # Reading personal data writes its audit row: a writer's transaction even for GET.
 AuditedSession = Annotated[Session, Depends(get_writing_session, scope="function")]

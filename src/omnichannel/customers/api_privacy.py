@@ -8,16 +8,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from omnichannel.api.deps import SessionDep, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
-from omnichannel.api.routing import Route
 from omnichannel.customers import audit, privacy, profiles
 from omnichannel.customers.api_deps import AuditedSession, audited
 from omnichannel.customers.schemas import CustomerRead
 from omnichannel.customers.schemas_privacy import AuditEntryRead, AuditPage, CustomerExport
+from omnichannel.http.deps import SessionDep, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal, utcnow
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["privacy"])
 

@@ -9,10 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
-from omnichannel.api.deps import IfMatch, SessionDep, etag, parse_if_match, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
-from omnichannel.api.routing import Route
 from omnichannel.customers import records, segments
 from omnichannel.customers.api_deps import Reader, Writer
 from omnichannel.customers.models import Segment
@@ -24,8 +20,12 @@ from omnichannel.customers.schemas_segments import (
     SegmentRead,
     SegmentUpdate,
 )
+from omnichannel.http.deps import IfMatch, SessionDep, etag, parse_if_match, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["segments"])
 

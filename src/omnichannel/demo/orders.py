@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from omnichannel.carts import service as carts
+from omnichannel.catalog import service as catalog
 from omnichannel.inventory import service as inventory
 from omnichannel.orders import marketplace
 from omnichannel.orders import service as orders
@@ -168,7 +169,5 @@ def load_orders(
 
 
 def _skus(session: Session, variant_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    from omnichannel.catalog import service as catalog
-
     facts = catalog.pricing_facts(session, variant_ids=variant_ids)
     return {v: f.sku for v, f in facts.items()}

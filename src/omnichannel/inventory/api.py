@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
-from omnichannel.api.deps import SessionDep, require, require_location_access
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
+from omnichannel.catalog import service as catalog
+from omnichannel.http.deps import SessionDep, require, require_location_access
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.importing import resolve_levels
 from omnichannel.inventory.rules import MovementKind
@@ -34,7 +35,7 @@ from omnichannel.inventory.schemas import (
     TransferRead,
 )
 from omnichannel.kernel import NotFound, Principal
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/inventory", tags=["inventory"])
 
@@ -209,8 +210,6 @@ def set_policy(
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_policy(variant_id: uuid.UUID, _: Manager, session: SessionDep) -> PolicyRead:
-    from omnichannel.catalog import service as catalog
-
     policy = service.get_policy(session, variant_id=variant_id)
     if policy is None and not catalog.existing_variant_ids(session, variant_ids=[variant_id]):
         raise NotFound(f"Variant {variant_id} does not exist.")

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from omnichannel.api.deps import READS_ONLY, SessionDep, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
+from omnichannel.catalog import service as catalog
+from omnichannel.http.deps import READS_ONLY, SessionDep, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.schemas import (
     MAX_UNITS,
@@ -25,7 +26,7 @@ from omnichannel.inventory.schemas import (
 )
 from omnichannel.kernel import Forbidden, NotFound, Principal
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/availability", tags=["availability"])
 
@@ -62,8 +63,6 @@ def _unknown_variants(
     session: Session, found: Iterable[service.VariantAvailability]
 ) -> list[uuid.UUID]:
     """Variants that do not exist (only an out-of-stock answer can be one: one query)."""
-    from omnichannel.catalog import service as catalog
-
     suspects = [a.variant_id for a in found if a.status == "out_of_stock"]
     known = catalog.existing_variant_ids(session, variant_ids=suspects) if suspects else set()
     return [v for v in suspects if v not in known]
@@ -186,11 +185,11 @@ def pickup(
     options = service.pickup_options(
         session, channel=ch, variant_id=variant_id, quantity=quantity, near=near, limit=limit
     )
-    if not any(o.available for o in options):
-        from omnichannel.catalog import service as catalog
-
-        if not catalog.existing_variant_ids(session, variant_ids=[variant_id]):
-            raise NotFound(f"Variant {variant_id} does not exist.")
+    # Only an out-of-stock answer can hide an unknown variant.
+    if not any(o.available for o in options) and not catalog.existing_variant_ids(
+        session, variant_ids=[variant_id]
+    ):
+        raise NotFound(f"Variant {variant_id} does not exist.")
     return PickupOptions(
         variant_id=variant_id,
         channel=ch.code,

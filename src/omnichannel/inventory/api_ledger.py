@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from omnichannel.api.deps import SessionDep, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.pagination import CursorQuery, LimitQuery, page_of
-from omnichannel.api.routing import Route
+from omnichannel.http.deps import SessionDep, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.pagination import CursorQuery, LimitQuery, page_of
+from omnichannel.http.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.schemas import (
     DriftRead,
@@ -23,7 +23,7 @@ from omnichannel.inventory.schemas import (
 )
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/inventory", tags=["inventory"])
 
@@ -34,7 +34,7 @@ LocationQuery = Annotated[uuid.UUID | None, Query(description="Only this locatio
 
 
 # A level is keyed by (variant, location) and the ledger by a growing integer, so
-# their cursors carry those keys rather than the one id of `api.pagination`.
+# their cursors carry those keys rather than the one id of `http.pagination`.
 
 
 def _encode(raw: bytes) -> str:

@@ -16,9 +16,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, status
 from sqlalchemy.orm import Session
 
-from omnichannel.api.deps import SessionDep, require, require_location_access
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
+from omnichannel.http.deps import SessionDep, require, require_location_access
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.api_availability import caller_channel
 from omnichannel.inventory.rules import OwnerType, ReservationStatus
@@ -35,7 +35,7 @@ from omnichannel.inventory.schemas import (
 )
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/reservations", tags=["reservations"])
 

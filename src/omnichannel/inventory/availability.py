@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, case, exists, func, literal, null, sel
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from omnichannel.channels.rules import LocationRole
 from omnichannel.db.idlist import any_id, id_list
 from omnichannel.db.types import UTCDateTime
 from omnichannel.inventory.expiry import expired_holds_filter
@@ -30,8 +31,11 @@ from omnichannel.inventory.models import (
     StockPolicy,
 )
 from omnichannel.inventory.rules import UNLIMITED, apply_buffer, location_atp
+from omnichannel.inventory.transfers import in_transit
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
+from omnichannel.locations import service as locations
+from omnichannel.locations.rules import is_open
 
 MAX_BATCH = 500
 
@@ -81,8 +85,6 @@ class ChannelStock:
 
 def channel_stock(channel: Any) -> ChannelStock:
     """Adapt a channel (from the channels service) to what availability reads."""
-    from omnichannel.channels.rules import LocationRole
-
     return ChannelStock(
         id=channel.id,
         code=channel.code,
@@ -356,10 +358,6 @@ def pickup_options(
 ) -> list[PickupOption]:
     """The channel's pickup stores, nearest first: how many each can hand over now
     (and how many are on their way there)."""
-    from omnichannel.inventory.transfers import in_transit
-    from omnichannel.locations import service as locations
-    from omnichannel.locations.rules import is_open
-
     now = now or utcnow()
     if not channel.pickup_at:
         return []

@@ -14,9 +14,11 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.inventory.errors import UnknownStockItem
 from omnichannel.inventory.schemas import SyncLevel
 from omnichannel.kernel.errors import InvalidInput
+from omnichannel.locations import service as locations
 
 COLUMNS = ("sku", "location_code", "on_hand")
 
@@ -41,9 +43,6 @@ def resolve_levels(
     """(variant, location, on_hand) for each row. Every unknown SKU or location code
     and every repeated (SKU, location) pair is named as `levels.N.<field>`; if there
     is any, nothing is resolved."""
-    from omnichannel.catalog import service as catalog
-    from omnichannel.locations import service as locations
-
     variants = catalog.variant_ids_by_sku(session, skus={x.sku for x in levels})
     places: dict[str, uuid.UUID] = {}
     for code in sorted({x.location_code for x in levels}):

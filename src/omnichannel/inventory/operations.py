@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.inventory import statements as sql
 from omnichannel.inventory.errors import StockReserved, UnknownStockItem
 from omnichannel.inventory.models import (
@@ -22,6 +23,7 @@ from omnichannel.inventory.models import (
 from omnichannel.inventory.rules import MovementKind, allowance_of
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
+from omnichannel.locations import service as locations
 
 # Kinds a person may record by hand with a signed quantity.
 MANUAL_KINDS = frozenset(
@@ -42,9 +44,6 @@ def _check_items(
 ) -> None:
     """Unknown location or variant: 422 naming `<field>.N.variant_id` (`variant_id` when
     the request names a single variant, `field=None`)."""
-    from omnichannel.catalog import service as catalog
-    from omnichannel.locations import service as locations
-
     if not locations.location_kinds(session, location_ids=[location_id]):
         raise UnknownStockItem(
             f"Location {location_id} does not exist.",

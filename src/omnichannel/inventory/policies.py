@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.inventory import statements as sql
 from omnichannel.inventory.errors import StockReserved
 from omnichannel.inventory.models import (
@@ -24,6 +25,8 @@ from omnichannel.inventory.operations import (
 from omnichannel.inventory.rules import allowance_of
 from omnichannel.kernel import NotFound, utcnow
 from omnichannel.kernel.errors import InvalidInput
+from omnichannel.locations import service as locations
+from omnichannel.locations.rules import Capability
 
 
 def set_policy(
@@ -35,8 +38,6 @@ def set_policy(
     preorder_until: date | None,
 ) -> StockPolicy:
     """Set a variant's backorder/preorder policy and its headroom at every location."""
-    from omnichannel.catalog import service as catalog
-
     if not catalog.existing_variant_ids(session, variant_ids=[variant_id]):
         raise NotFound(f"Variant {variant_id} does not exist.")
     if preorder_until is not None and not backorder:
@@ -61,9 +62,6 @@ def set_policy(
     if backorder:
         # Goods on backorder or preorder arrive where suppliers deliver: give the variant
         # a level at every shipping location, so an item never yet received can be promised.
-        from omnichannel.locations import service as locations
-        from omnichannel.locations.rules import Capability
-
         shipping = locations.list_locations(
             session, capability=Capability.SHIPS, status="active", limit=10_000
         )

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.inventory import statements as sql
 from omnichannel.inventory.errors import (
     InsufficientStock,
@@ -31,6 +32,7 @@ from omnichannel.inventory.rules import MovementKind, OwnerType, ReservationStat
 from omnichannel.inventory.take import take, take_all
 from omnichannel.kernel import new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
+from omnichannel.locations import service as locations
 
 _reservations: Table = Reservation.__table__  # type: ignore[assignment]
 
@@ -175,9 +177,6 @@ def reserve(
 
 def _why_not(session: Session, index: int, line: Line) -> Exception:
     """Explain a refused line: unknown item, or not enough stock (and how much there is)."""
-    from omnichannel.catalog import service as catalog
-    from omnichannel.locations import service as locations
-
     level = session.execute(
         select(StockLevel.on_hand, StockLevel.reserved, StockLevel.allowance).where(
             StockLevel.variant_id == line.variant_id, StockLevel.location_id == line.location_id

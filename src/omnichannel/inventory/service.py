@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from omnichannel.channels import service as channels
 from omnichannel.inventory.availability import (
     MAX_BATCH,
     ChannelStock,
@@ -53,8 +54,6 @@ def channel_for(
     session: Session, *, channel_id: uuid.UUID | None = None, code: str | None = None
 ) -> ChannelStock:
     """The stock view of a channel, by id or code (404 if unknown)."""
-    from omnichannel.channels import service as channels
-
     if channel_id is not None:
         return channel_stock(channels.get_channel(session, channel_id=channel_id))
     if code is None:
@@ -64,8 +63,6 @@ def channel_for(
 
 def active_channels(session: Session) -> list[ChannelStock]:
     """Every active channel's stock view (for the projector)."""
-    from omnichannel.channels import service as channels
-
     return [channel_stock(ch) for ch in channels.list_channels(session) if ch.status == "active"]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from omnichannel.api.deps import (
+from omnichannel.http.deps import (
     IfMatch,
     SessionDep,
     etag,
@@ -15,14 +15,14 @@ from omnichannel.api.deps import (
     require,
     require_location_access,
 )
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.pagination import CursorQuery, LimitQuery, decode_cursor, page_of
-from omnichannel.api.routing import Route
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.pagination import CursorQuery, LimitQuery, decode_cursor, page_of
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Forbidden, Principal
 from omnichannel.locations import service
 from omnichannel.locations.rules import Capability, LocationType
 from omnichannel.locations.schemas import LocationCreate, LocationPage, LocationRead, LocationUpdate
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/locations", tags=["locations"])
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from omnichannel.contract import InputModel
 from omnichannel.locations.rules import (
@@ -75,7 +76,6 @@ class Address(_In):
             self.postcode = normalise_postcode(self.country, self.postcode)
         except ValueError as e:
             # Raised as a field error so the problem names `address.postcode`.
-            from pydantic_core import PydanticCustomError
 
             raise PydanticCustomError("invalid_postcode", str(e)) from None
         return self

@@ -14,12 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from omnichannel.api.deps import PrincipalDep, SessionDep, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.idempotency import RequiredIdempotency
-from omnichannel.api.routing import Route
 from omnichannel.carts import service as carts
-from omnichannel.carts.api import Caller, CallerDep, CartToken
+from omnichannel.http.deps import CartToken, PrincipalDep, SessionDep, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.idempotency import RequiredIdempotency
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Forbidden, Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import service
@@ -37,7 +36,7 @@ from omnichannel.orders.schemas import (
     TransitionIn,
     TransitionRead,
 )
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["orders"])
 
@@ -47,10 +46,11 @@ CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.CONFI
 Manager = Annotated[Principal, Depends(require(Permission.ORDERS_MANAGE))]
 
 
-async def get_placer(caller: CallerDep) -> Caller:
+async def get_placer(principal: PrincipalDep) -> carts.Caller:
     """Who may check out: a signed-in customer (their own carts), staff and channels
     holding orders:write. Checked before the Idempotency-Key, so an answer is never
     replayed to someone who may not have asked."""
+    caller = carts.caller(principal)
     p = caller.principal
     if p.kind != "customer" and not p.can(Permission.ORDERS_WRITE):
         who = f"role {p.role}" if p.kind == "staff" else f"this API key of channel {p.channel_code}"
@@ -58,7 +58,7 @@ async def get_placer(caller: CallerDep) -> Caller:
     return caller
 
 
-PlacerDep = Annotated[Caller, Depends(get_placer)]
+PlacerDep = Annotated[carts.Caller, Depends(get_placer)]
 
 
 def _access(principal: Principal) -> service.Access:

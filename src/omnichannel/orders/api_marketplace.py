@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from omnichannel.api.deps import SessionDep, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
 from omnichannel.carts import service as carts
+from omnichannel.http.deps import SessionDep, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import marketplace
@@ -18,7 +18,7 @@ from omnichannel.orders.api import order_read
 from omnichannel.orders.rules import PaymentMethod
 from omnichannel.orders.schemas import OrderRead
 from omnichannel.orders.schemas_marketplace import MarketplaceOrderIn
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["orders"])
 

@@ -8,16 +8,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from omnichannel.api.deps import IfMatch, SessionDep, etag, parse_if_match, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.pagination import (
+from omnichannel.http.deps import IfMatch, SessionDep, etag, parse_if_match, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.pagination import (
     CursorQuery,
     LimitQuery,
     decode_cursor,
     encode_cursor,
     page_of,
 )
-from omnichannel.api.routing import Route
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
 from omnichannel.pricing import service
 from omnichannel.pricing.models import Promotion
@@ -43,7 +43,7 @@ from omnichannel.pricing.schemas import (
     PromotionUpdate,
     TargetsRead,
 )
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/pricing", tags=["pricing"])
 

@@ -11,33 +11,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from omnichannel.api.deps import READS_ONLY, SessionDep, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
+from omnichannel.http.deps import READS_ONLY, SessionDep, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import service
 from omnichannel.pricing.display import MAX_VARIANTS
 from omnichannel.pricing.errors import field_error
-from omnichannel.pricing.rules import REFUSAL_TEXT, SEGMENT_PATTERN, Refusal
+from omnichannel.pricing.rules import SEGMENT_PATTERN
 from omnichannel.pricing.schemas import check_currency
 from omnichannel.pricing.schemas_quote import (
-    AppliedPromotionRead,
-    CouponResultRead,
-    DeliveryRead,
     DifferenceRead,
     DisplayPriceRead,
     HistoryRead,
-    LineDiscountRead,
     OverrideRead,
     ParityRead,
-    QuoteLineRead,
     QuoteRead,
     QuoteRequest,
-    TotalsRead,
-    VatRead,
+    quote_read,
 )
-from omnichannel.security.rules import Permission
+from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/pricing", tags=["pricing"])
 
@@ -117,81 +111,7 @@ def quote(data: QuoteRequest, principal: Reader, session: SessionDep) -> QuoteRe
         at=data.at,
         delivery_price=data.delivery_price,
     )
-    return to_read(q)
-
-
-def to_read(q: service.Quote) -> QuoteRead:
-    """The public shape of a quote."""
-    codes = {o.id: o.code for o in q.offers.values()}
-    p = q.priced
-    coupon_of = {c.promotion_id: c.code for c in q.coupons if c.accepted}
-    applied = list(p.applied) + ([p.free_delivery] if p.free_delivery else [])
-    return QuoteRead(
-        currency=q.currency,
-        at=q.at,
-        channel=q.channel,
-        customer_id=q.customer_id,
-        segments=list(q.segments),
-        lines=[
-            QuoteLineRead(
-                index=ql.index,
-                variant_id=ql.priced.line.variant_id,
-                sku=ql.sku,
-                quantity=ql.priced.line.quantity,
-                price_list=ql.price_list,
-                base_price=ql.base_price,
-                unit_price=ql.priced.line.unit_price,
-                subtotal=ql.priced.subtotal,
-                discounts=[
-                    LineDiscountRead(promotion=codes[pid], amount=amount)
-                    for pid, amount in ql.priced.discounts
-                ],
-                discount=ql.priced.discount,
-                total=ql.priced.total,
-                net=ql.priced.net,
-                vat=ql.priced.vat_amount,
-                vat_rate=ql.priced.line.vat.code,
-            )
-            for ql in q.lines
-        ],
-        promotions=[
-            AppliedPromotionRead(
-                code=a.offer.code,
-                name=a.offer.name,
-                kind=a.offer.kind,
-                amount=a.amount,
-                coupon=coupon_of.get(a.offer.id),
-                lines=list(a.lines),
-                explanation=a.explanation,
-            )
-            for a in applied
-        ],
-        free_delivery=p.free_delivery is not None,
-        delivery=DeliveryRead(
-            price=p.delivery.price,
-            discount=p.delivery.discount,
-            total=p.delivery.total,
-            net=p.delivery.net,
-            vat=p.delivery.vat_amount,
-            vat_rate=p.delivery.vat.code,
-        )
-        if p.delivery
-        else None,
-        coupons=[
-            CouponResultRead(
-                code=c.code,
-                accepted=c.accepted,
-                promotion=c.promotion_code,
-                reason=c.reason,
-                message=REFUSAL_TEXT[Refusal(c.reason)] if c.reason else None,
-            )
-            for c in q.coupons
-        ],
-        totals=TotalsRead(
-            subtotal=p.subtotal, discount=p.discount, total=p.total, net=p.net, vat=p.vat_amount
-        ),
-        vat=[VatRead(rate=v.vat.code, gross=v.gross, net=v.net, vat=v.vat_amount) for v in p.vat],
-    )
+    return quote_read(q)
 
 
 @router.get(

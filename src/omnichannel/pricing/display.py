@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.kernel import NotFound, utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import history, snapshot
@@ -48,8 +49,6 @@ def display_prices(
     at: datetime | None = None,
 ) -> list[DisplayPrice]:
     """What to show for each variant, in the order asked; 422 for unknown variants."""
-    from omnichannel.catalog import service as catalog
-
     at = at or utcnow()
     if not variant_ids or len(variant_ids) > MAX_VARIANTS:
         raise InvalidInput(
@@ -139,8 +138,6 @@ def price_history(
     session: Session, *, variant_id: uuid.UUID, currency: str | None = None
 ) -> list[HistoryRow]:
     """Everything recorded for a variant, per list, oldest first (scheduled rows too)."""
-    from omnichannel.catalog import service as catalog
-
     if not catalog.existing_variant_ids(session, variant_ids=[variant_id]):
         raise NotFound(f"Variant {variant_id} does not exist.")
     snap = snapshot.current(session)

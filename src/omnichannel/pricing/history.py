@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Table, delete, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.pricing.engine import price
 from omnichannel.pricing.models import Price, PriceHistory
 from omnichannel.pricing.offers import ITEM, Cart, Line, Offer
@@ -98,8 +99,6 @@ def refresh(
     now: datetime,
 ) -> None:
     """Recompute the history of these lists and variants from `now` on."""
-    from omnichannel.catalog import service as catalog
-
     lists = [snap.lists[i] for i in list_ids if i in snap.lists]
     offers = shelf_offers(snap, now)
     for start in range(0, len(variant_ids), _CHUNK):

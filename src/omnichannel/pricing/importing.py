@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing.errors import PriceImportRejected, field_error
@@ -57,8 +58,6 @@ def resolve_rows(
     """The changes per price list id, each with the index of its row; every unknown SKU
     or list, malformed price, past date and repeated row is named as `rows.N.<field>`,
     and then nothing is resolved."""
-    from omnichannel.catalog import service as catalog
-
     now = now or utcnow()
     variants = catalog.variant_ids_by_sku(session, skus={r.sku for r in rows})
     lists = price_lists_by_code(session, codes={r.price_list for r in rows})

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.db import record_event
 from omnichannel.kernel import new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput, PreconditionFailed
@@ -175,8 +176,6 @@ def _check_changes(
     session: Session, changes: Sequence[PriceChange], now: datetime
 ) -> list[tuple[uuid.UUID, int | None, datetime]]:
     """(variant, amount, valid_from) with times resolved; 422 naming `prices.N.<field>`."""
-    from omnichannel.catalog import service as catalog
-
     known = catalog.existing_variant_ids(session, variant_ids=(c.variant_id for c in changes))
     errors = []
     out = []

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
+from omnichannel.channels import service as channels_service
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import snapshot
@@ -91,9 +93,6 @@ def parity(
     seed: int = 2026,
 ) -> ParityReport:
     """Quote a sample of carts in every channel and list every difference with its cause."""
-    from omnichannel.catalog import service as catalog
-    from omnichannel.channels import service as channels_service
-
     at = at or utcnow()
     snap = snapshot.current(session)
     base = snap.base_list(currency)

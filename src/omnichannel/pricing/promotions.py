@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from omnichannel.catalog import service as catalog
 from omnichannel.db import record_event
 from omnichannel.kernel import new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput, PreconditionFailed
@@ -27,13 +28,15 @@ from omnichannel.pricing.errors import (
     field_error,
 )
 from omnichannel.pricing.models import Promotion, PromotionUsage, Redemption
-from omnichannel.pricing.offers import ITEM, Offer, Targets
+from omnichannel.pricing.offers import ITEM, Line, Offer, Targets
+from omnichannel.pricing.prices import priced_variant_ids
 from omnichannel.pricing.rules import (
     PromotionKind,
     PromotionStatus,
     Stacking,
     percent_to_bp,
     promotion_problems,
+    vat_for,
 )
 from omnichannel.pricing.schemas import PromotionCreate, PromotionUpdate, TargetsIn
 
@@ -69,7 +72,6 @@ def _targets_doc(t: TargetsIn | None) -> dict[str, list[str]]:
 def _check_targets(session: Session, t: TargetsIn | None) -> None:
     if t is None:
         return
-    from omnichannel.catalog import service as catalog
 
     variants = catalog.existing_variant_ids(session, variant_ids=t.variant_ids)
     products, categories, brands = catalog.existing_ids(
@@ -148,8 +150,6 @@ def _reprice_history(
     """Recompute the history of the variants an item promotion touched or touches."""
     if not (_moves_shelf_prices(before) or _moves_shelf_prices(after)):
         return
-    from omnichannel.catalog import service as catalog
-    from omnichannel.pricing.prices import priced_variant_ids
 
     targets = [o.targets for o in (before, after) if o is not None]
     if all(t.variant_ids and not (t.product_ids or t.category_ids or t.brand_ids) for t in targets):
@@ -163,9 +163,6 @@ def _reprice_history(
 
 
 def _any_match(targets: list[Targets], facts: Any) -> bool:
-    from omnichannel.pricing.offers import Line
-    from omnichannel.pricing.rules import vat_for
-
     line = Line(
         facts.variant_id,
         1,

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from omnichannel.customers import service as customers
+from omnichannel.catalog import service as catalog
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import limits, snapshot
@@ -35,6 +35,29 @@ from omnichannel.pricing.snapshot import ListInfo, Snapshot
 
 if TYPE_CHECKING:
     from omnichannel.catalog.service import VariantFacts
+
+
+class SegmentsOf(Protocol):
+    """Codes of the segments a customer is in."""
+
+    def __call__(self, session: Session, *, customer_id: uuid.UUID) -> Sequence[str]: ...
+
+
+# Customers own segments; pricing, their sibling, does not import them: the
+# entrypoints install `customers.segments_of` here (`omnichannel.wiring`).
+_segment_sources: dict[str, SegmentsOf] = {}
+
+
+def segments_from(source: SegmentsOf) -> None:
+    """Have every quote for a known customer read the customer's segments from `source`."""
+    _segment_sources["customers"] = source
+
+
+def _segments_of(session: Session, customer_id: uuid.UUID) -> Sequence[str]:
+    source = _segment_sources.get("customers")
+    if source is None:
+        raise RuntimeError("Quotes need customers' segments: call omnichannel.wiring.install().")
+    return source(session, customer_id=customer_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +116,7 @@ def quote(
     totals and VAT, and why each refused coupon was refused.
 
     With a `customer_id`, the quote reads the customer's segments from the customers
-    service (one statement; a merged profile answers with its survivor's) and adds
+    domain (`segments_from`; one statement; a merged profile answers with its survivor's) and adds
     them to any `segments` the caller names, so every channel that knows the customer
     gets the same segment prices without knowing the segments. The `customer_id` also
     counts per-customer limits. The channel never changes the result unless an
@@ -107,7 +130,7 @@ def quote(
         )
     wanted = frozenset(segments)
     if customer_id is not None:
-        wanted |= frozenset(customers.segments_of(session, customer_id=customer_id))
+        wanted |= frozenset(_segments_of(session, customer_id))
     ids = list(dict.fromkeys(i.variant_id for i in items))
     token, prices = token_and_prices(session, variant_ids=ids, at=at)
     snap = snapshot.of_token(session, token)
@@ -166,8 +189,6 @@ def resolve(
 ) -> list[Unit]:
     """Each item with its unit price from the winning list and its catalog facts; 422
     naming `lines.N.variant_id` for an unknown, unsold or unpriced variant."""
-    from omnichannel.catalog import service as catalog
-
     base = snap.base_list(currency)
     if base is None:
         raise InvalidInput(
@@ -262,8 +283,6 @@ def quote_at(
     marketplace): the catalog's VAT and the same rounding, none of our promotions.
     `price_list` names where the prices came from. 422 naming `lines.N.variant_id` for
     an unknown or unsold variant."""
-    from omnichannel.catalog import service as catalog
-
     at = at or utcnow()
     if not items or len(items) > MAX_LINES or len(unit_prices) != len(items):
         raise InvalidInput(

@@ -9,12 +9,14 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from omnichannel.contract import InputModel
+from omnichannel.pricing.quoting import Quote
 from omnichannel.pricing.rules import (
     MAX_AMOUNT,
     MAX_COUPONS,
     MAX_LINES,
     MAX_QUANTITY,
     MAX_SEGMENTS,
+    REFUSAL_TEXT,
     PromotionKind,
     Refusal,
 )
@@ -197,3 +199,77 @@ class ParityRead(BaseModel):
     quotes: int
     overrides: list[OverrideRead]
     differences: list[DifferenceRead]
+
+
+def quote_read(q: Quote) -> QuoteRead:
+    """The public shape of a quote."""
+    codes = {o.id: o.code for o in q.offers.values()}
+    p = q.priced
+    coupon_of = {c.promotion_id: c.code for c in q.coupons if c.accepted}
+    applied = list(p.applied) + ([p.free_delivery] if p.free_delivery else [])
+    return QuoteRead(
+        currency=q.currency,
+        at=q.at,
+        channel=q.channel,
+        customer_id=q.customer_id,
+        segments=list(q.segments),
+        lines=[
+            QuoteLineRead(
+                index=ql.index,
+                variant_id=ql.priced.line.variant_id,
+                sku=ql.sku,
+                quantity=ql.priced.line.quantity,
+                price_list=ql.price_list,
+                base_price=ql.base_price,
+                unit_price=ql.priced.line.unit_price,
+                subtotal=ql.priced.subtotal,
+                discounts=[
+                    LineDiscountRead(promotion=codes[pid], amount=amount)
+                    for pid, amount in ql.priced.discounts
+                ],
+                discount=ql.priced.discount,
+                total=ql.priced.total,
+                net=ql.priced.net,
+                vat=ql.priced.vat_amount,
+                vat_rate=ql.priced.line.vat.code,
+            )
+            for ql in q.lines
+        ],
+        promotions=[
+            AppliedPromotionRead(
+                code=a.offer.code,
+                name=a.offer.name,
+                kind=a.offer.kind,
+                amount=a.amount,
+                coupon=coupon_of.get(a.offer.id),
+                lines=list(a.lines),
+                explanation=a.explanation,
+            )
+            for a in applied
+        ],
+        free_delivery=p.free_delivery is not None,
+        delivery=DeliveryRead(
+            price=p.delivery.price,
+            discount=p.delivery.discount,
+            total=p.delivery.total,
+            net=p.delivery.net,
+            vat=p.delivery.vat_amount,
+            vat_rate=p.delivery.vat.code,
+        )
+        if p.delivery
+        else None,
+        coupons=[
+            CouponResultRead(
+                code=c.code,
+                accepted=c.accepted,
+                promotion=c.promotion_code,
+                reason=c.reason,
+                message=REFUSAL_TEXT[Refusal(c.reason)] if c.reason else None,
+            )
+            for c in q.coupons
+        ],
+        totals=TotalsRead(
+            subtotal=p.subtotal, discount=p.discount, total=p.total, net=p.net, vat=p.vat_amount
+        ),
+        vat=[VatRead(rate=v.vat.code, gross=v.gross, net=v.net, vat=v.vat_amount) for v in p.vat],
+    )

@@ -1,11 +1,11 @@
 """Pricing use cases, in one place for entrypoints and other domains to import.
 
 The work lives in `lists` (price lists, setting effective-dated prices), `prices`
-(reading them), `promotions` and
-`coupons`, `quoting` (the quote) and `limits` (coupons and usage limits in a quote), `redemption` (usage taken by orders), `display` and
-`history` (prices to show, the EU Omnibus reference), `importing` (bulk prices) and
-`parity` (the channel parity report). The promotion engine itself is pure
-(`engine.price`).
+(reading them), `promotions` and `coupons`, `quoting` (the quote; `quote_read` in
+`schemas_quote` is its public shape) and `limits` (coupons and usage limits in a
+quote), `redemption` (usage taken by orders), `display` and `history` (prices to
+show, the EU Omnibus reference), `importing` (bulk prices) and `parity` (the
+channel parity report). The promotion engine itself is pure (`engine.price`).
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ from omnichannel.pricing.promotions import (
     update_promotion,
     usage,
 )
-from omnichannel.pricing.quoting import Item, Quote, QuoteLine, quote, quote_at
+from omnichannel.pricing.quoting import Item, Quote, QuoteLine, quote, quote_at, segments_from
 from omnichannel.pricing.redemption import Redeemed, redeem, release
+from omnichannel.pricing.schemas_quote import quote_read
 
 __all__ = [
     "CouponCheck",
@@ -81,10 +82,12 @@ __all__ = [
     "prices_at",
     "quote",
     "quote_at",
+    "quote_read",
     "read_price_file",
     "redeem",
     "release",
     "resolve_rows",
+    "segments_from",
     "set_prices",
     "update_coupon",
     "update_price_list",

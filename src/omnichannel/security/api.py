@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from omnichannel.api.deps import PrincipalDep, SessionDep, SettingsDep, bearer_scheme, require
-from omnichannel.api.errors import problem_responses
-from omnichannel.api.routing import Route
+from omnichannel.http.deps import PrincipalDep, SessionDep, SettingsDep, bearer_scheme, require
+from omnichannel.http.errors import problem_responses
+from omnichannel.http.routing import Route
 from omnichannel.kernel import Forbidden, Principal
 from omnichannel.security import service
 from omnichannel.security.rules import Permission

@@ -20,6 +20,7 @@ from omnichannel.kernel.errors import InvalidInput
 from omnichannel.locations import service as locations
 from omnichannel.security.models import StaffLocationScope, StaffToken, StaffUser
 from omnichannel.security.rules import SCOPED_ROLES, Role, permissions_for
+from omnichannel.security.rules import Permission as Permission  # for other domains' routers
 from omnichannel.security.schemas import StaffCreate, StaffUpdate
 
 TOKEN_PREFIX = "omst_"  # noqa: S105 - a public prefix, not a secret

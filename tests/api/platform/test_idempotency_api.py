@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from omnichannel.api.app import create_app
-from omnichannel.api.deps import PrincipalDep, SessionDep
-from omnichannel.api.idempotency import OptionalIdempotency, RequiredIdempotency, request_hash
 from omnichannel.config import Settings
 from omnichannel.db import Database, OutboxEvent, make_engine, record_event, unit_of_work
 from omnichannel.db.idempotency import Claim, IdempotencyKey, claim
+from omnichannel.http.deps import PrincipalDep, SessionDep
+from omnichannel.http.idempotency import OptionalIdempotency, RequiredIdempotency, request_hash
 from omnichannel.kernel import Conflict, new_id
 from tests.conftest import committed_admin
 

@@ -87,7 +87,7 @@ def test_a_request_that_fails_commits_nothing(
 ) -> None:
     from sqlalchemy import func, select
 
-    from omnichannel.api.deps import SessionDep
+    from omnichannel.http.deps import SessionDep
     from omnichannel.locations.models import Location
     from omnichannel.locations.schemas import LocationCreate
     from omnichannel.locations.service import create_location
@@ -138,7 +138,7 @@ def test_a_nul_in_the_query_string_is_400_before_any_query_runs(
 def test_a_post_marked_read_only_runs_in_a_read_only_transaction(
     settings: Settings, db: Database, admin: dict[str, str]
 ) -> None:
-    from omnichannel.api.deps import READS_ONLY, SessionDep
+    from omnichannel.http.deps import READS_ONLY, SessionDep
 
     seen: list[bool] = []
     app = create_app(settings, database=db)

@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import func, select
 
-from omnichannel.api import routing
 from omnichannel.api.app import create_app
-from omnichannel.api.deps import PrincipalDep, SessionDep
-from omnichannel.api.idempotency import RequiredIdempotency
 from omnichannel.config import Settings
 from omnichannel.db import Database
+from omnichannel.http import routing
+from omnichannel.http.deps import PrincipalDep, SessionDep
+from omnichannel.http.idempotency import RequiredIdempotency
 from omnichannel.locations.models import Location
 from omnichannel.locations.schemas import LocationCreate
 from omnichannel.locations.service import create_location

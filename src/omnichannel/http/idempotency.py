@@ -13,7 +13,7 @@ answer in it, so the change and its answer commit together or not at all; a clai
 key left unanswered fails the request before its commit, and any error rolls both
 back so that a retry runs afresh. A repeat of an answered request never reaches the
 endpoint's body: the same status, the same body bytes and the same headers go back,
-with `Idempotent-Replayed: true` (`api.errors` renders the `Replay`). The same key
+with `Idempotent-Replayed: true` (`http.errors` renders the `Replay`). The same key
 with another request is a 422, a repeat while the first is still running waits for
 it and then replays (409 past the writer's wait). Declare it after the endpoint's
 permission dependency, so that a caller is authorised before any answer is replayed
@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.encoders import jsonable_encoder
@@ -34,17 +34,24 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from omnichannel.api.deps import PrincipalDep, SessionDep, SettingsDep
-from omnichannel.api.routing import current_unit, defers
 from omnichannel.config import Settings
-from omnichannel.customers.crypto import keyring
 from omnichannel.db.idempotency import HEADER, TTL, Answer, Claim, Replay, claim, store_answer
+from omnichannel.http.deps import PrincipalDep, SessionDep, SettingsDep
+from omnichannel.http.routing import current_unit, defers
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import DomainError
 
 # The stored body may carry personal data (an order's address, a case's words): it is
-# sealed at rest like every personal value (promise 7).
+# sealed at rest like every personal value (promise 7), with the key ring the
+# application installed as `app.state.keyring` (a function: keys rotate).
 SEALED_CONTEXT = "idempotency_keys.response"
+
+
+class Sealer(Protocol):
+    def seal(self, plaintext: str, *, context: str) -> str: ...
+
+    def open(self, value: str, *, context: str) -> str: ...
+
 
 _KEY = re.compile(r"[\x20-\x7e]{1,255}")
 
@@ -64,9 +71,12 @@ class IdempotencyKeyInvalid(DomainError):
 class Idempotency:
     """The request's key (if any), claimed in its transaction; answer through `respond`."""
 
-    def __init__(self, session: Session, claimed: Claim | None) -> None:
+    def __init__(
+        self, session: Session, claimed: Claim | None, keyring: Callable[[], Sealer]
+    ) -> None:
         self._session = session
         self._claim = claimed
+        self._keyring = keyring
         self.answered = False
 
     @property
@@ -90,7 +100,7 @@ class Idempotency:
         response = Response(body, status_code, headers=dict(headers or {}), media_type=media_type)
         if self._claim is not None:
             kept = {**(headers or {}), "content-type": response.headers["content-type"]}
-            sealed = keyring().seal(body.decode(), context=SEALED_CONTEXT)
+            sealed = self._keyring().seal(body.decode(), context=SEALED_CONTEXT)
             store_answer(self._session, self._claim, Answer(status_code, sealed, kept))
         self.answered = True
         return response
@@ -179,6 +189,7 @@ async def _claimed(
 ) -> Idempotency:
     """Claim the key in the request's transaction, or raise `Replay` with its answer:
     in the endpoint's own thread right before its body (a `routing.Route`), or here."""
+    keyring: Callable[[], Sealer] = request.app.state.keyring
     if key is None:
         if required:
             raise IdempotencyKeyMissing(
@@ -186,7 +197,7 @@ async def _claimed(
                 "so that a retry cannot do it twice.",
                 errors=[{"field": HEADER, "message": "required", "type": "missing"}],
             )
-        return Idempotency(session, None)
+        return Idempotency(session, None, keyring)
     route = request.scope.get("route")
     operation = f"{request.method} {getattr(route, 'path', request.url.path)}"
     asked = Claim(
@@ -200,7 +211,7 @@ async def _claimed(
             body=await request.body(),  # read (and kept) by FastAPI already
         ),
     )
-    idem = Idempotency(session, asked)
+    idem = Idempotency(session, asked, keyring)
     wait_ms = settings.sqlite_busy_timeout_ms
 
     def claim_or_replay() -> None:

@@ -9,20 +9,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import anyio.to_thread
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from omnichannel.api.routing import RequestUnit, begin
-from omnichannel.channels import service as channels_service
 from omnichannel.config import Settings
-from omnichannel.customers import accounts as customer_accounts
 from omnichannel.db import Database, unit_of_work
+from omnichannel.http.routing import RequestUnit, begin
 from omnichannel.kernel import Forbidden, Principal, Unauthenticated
-from omnichannel.security import service as security_service
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -108,24 +105,30 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+class Authenticator(Protocol):
+    """Who a credential belongs to: exactly one of a bearer token or an API key."""
+
+    def __call__(
+        self, session: Session, *, bearer: str | None, api_key: str | None
+    ) -> Principal: ...
+
+
 def get_principal(
     request: Request,
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
-    """Authenticate the caller: a staff or customer bearer token (customer tokens start
-    with `omct_`), or a channel API key."""
+    """Authenticate the caller: a staff or customer bearer token, or a channel API key,
+    through the `Authenticator` the application installed as `app.state.authenticate`."""
     if bearer is not None and api_key is not None:
         raise Unauthenticated("Send either a bearer token or an API key, not both.")
-    if api_key is not None:
-        principal = channels_service.authenticate_api_key(session, key=api_key)
-    elif bearer is not None and bearer.credentials.startswith(customer_accounts.TOKEN_PREFIX):
-        principal = customer_accounts.authenticate(session, token=bearer.credentials)
-    elif bearer is not None:
-        principal = security_service.authenticate_token(session, token=bearer.credentials)
-    else:
+    if bearer is None and api_key is None:
         raise Unauthenticated("This endpoint needs a bearer token or a channel API key.")
+    authenticate: Authenticator = request.app.state.authenticate
+    principal = authenticate(
+        session, bearer=bearer.credentials if bearer is not None else None, api_key=api_key
+    )
     session.info["actor"] = principal.actor
     request.state.principal = principal
     return principal
@@ -214,5 +217,14 @@ IfMatch = Annotated[
     str | None,
     Header(
         description='ETag from an earlier GET, e.g. `W/"3"`; the write fails with 412 if it changed.'
+    ),
+]
+
+CartToken = Annotated[
+    str | None,
+    Header(
+        alias="X-Cart-Token",
+        max_length=100,
+        description="The token of an anonymous cart, or of a cart opened by handoff code.",
     ),
 ]

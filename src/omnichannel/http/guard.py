@@ -12,8 +12,8 @@ from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from omnichannel.api.errors import PROBLEM_JSON
 from omnichannel.contract import has_forbidden_text
+from omnichannel.http.errors import PROBLEM_JSON
 
 
 class ControlCharacterGuard:

@@ -7,7 +7,7 @@ A `Route` endpoint therefore does, in the one thread it already runs in, what wo
 otherwise take hops of its own:
 
 - before its body: the work dependencies deferred to it (claiming an
-  `Idempotency-Key`, `api.idempotency`);
+  `Idempotency-Key`, `http.idempotency`);
 - after its body, when it returned a rendered `Response` (nothing is left to read
   from the session): the checks that must pass before a commit, then the commit.
 
