@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from omnichannel.catalog.files import SourcedProduct, bulk_allocation, read_import_file
 from omnichannel.catalog.importing import import_products
 from omnichannel.catalog.rules import LineError
-from omnichannel.cli.common import console, err_console, get_database
+from omnichannel.cli import common
 from omnichannel.db import Database, unit_of_work
 from omnichannel.kernel.errors import DomainError
 
@@ -126,25 +126,25 @@ def products(
     try:
         parsed = read_import_file(file)
     except (ValueError, UnicodeDecodeError) as e:
-        err_console.print(f"[red]{escape(str(e))}[/]", soft_wrap=True)
+        common.err_console.print(f"[red]{escape(str(e))}[/]", soft_wrap=True)
         raise typer.Exit(1) from None
     if parsed.errors:
         for err in parsed.errors:
-            err_console.print(escape(str(err)), soft_wrap=True, highlight=False)
-        err_console.print(
+            common.err_console.print(escape(str(err)), soft_wrap=True, highlight=False)
+        common.err_console.print(
             f"[red]{len(parsed.errors)} problem(s) in {escape(file.name)}; nothing was written.[/]",
             soft_wrap=True,
         )
         raise typer.Exit(1)
 
-    db = get_database()
+    db = common.get_database()
     try:
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=console,
+            console=common.console,
             transient=True,
         ) as progress:
             task = progress.add_task(f"Importing {file.name}", total=parsed.variants)
@@ -159,16 +159,16 @@ def products(
 
     if outcome.problems:
         for line in outcome.problems:
-            err_console.print(escape(line), soft_wrap=True, highlight=False)
+            common.err_console.print(escape(line), soft_wrap=True, highlight=False)
         first, last = outcome.failed_lines or (0, 0)
-        err_console.print(
+        common.err_console.print(
             f"[red]The batch of lines {first}-{last} was refused and rolled back; "
             f"{outcome.batches} earlier batch(es) were committed "
             f"({outcome.created_products + outcome.updated_products} products).[/]",
             soft_wrap=True,
         )
         raise typer.Exit(1)
-    console.print(
+    common.console.print(
         f"[green]Imported {escape(file.name)}[/]: {outcome.created_products} products created, "
         f"{outcome.updated_products} updated; {outcome.created_variants} variants created, "
         f"{outcome.updated_variants} updated; {outcome.seconds:.1f} s "
