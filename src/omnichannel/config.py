@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     segments_recompute_hour: int = Field(
         2, ge=0, le=23, description="UTC hour after which `omni worker` recomputes segments daily."
     )
+    inprocess_worker: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Run the worker's jobs inside `omni serve`: auto = on SQLite only (one "
+        "process for `make demo`); on PostgreSQL run `omni worker` beside the API.",
+    )
+    outbox_retention_hours: int = Field(
+        168,
+        ge=1,
+        description="Hours a delivered event stays in the outbox; undelivered ones always stay.",
+    )
 
     @field_validator("database_url")
     @classmethod

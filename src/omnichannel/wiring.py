@@ -1,6 +1,12 @@
 """Connections between domains that point against the dependency arrow, made once
 by every entrypoint (the API, the CLI) before it serves anything.
 
+Only what must happen in the caller's own transaction is wired here; a reaction
+that may follow later is an outbox consumer (`omnichannel.schedule`). GDPR hooks
+must not: an export answers with everything in the same request, and an erasure
+pseudonymises the orders in the transaction that blanks the profile (promise 7),
+so that no crash leaves personal data behind that a consumer had yet to scrub.
+
 Customers must not import orders, yet a customer's export must include their orders
 and erasing them must pseudonymise those: orders register how, here. Pricing and
 customers are siblings that import neither the other, yet a quote for a known

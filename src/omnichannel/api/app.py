@@ -12,13 +12,14 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from omnichannel import __version__, wiring
+from omnichannel import __version__, schedule, wiring
 from omnichannel.config import Settings, get_settings
 from omnichannel.db import Database
 from omnichannel.http.deps import SessionDep, SettingsDep
 from omnichannel.http.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from omnichannel.http.guard import ControlCharacterGuard
 from omnichannel.http.routing import Route
+from omnichannel.worker import inprocess
 
 API_PREFIX = "/api/v1"
 
@@ -60,6 +61,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.customers.api_activity import router as customer_activity
     from omnichannel.customers.api_privacy import router as customer_privacy
     from omnichannel.customers.api_segments import router as customer_segments
+    from omnichannel.events.api import router as events
     from omnichannel.inventory.api import router as inventory
     from omnichannel.inventory.api_availability import router as availability
     from omnichannel.inventory.api_ledger import router as ledger
@@ -91,6 +93,7 @@ def _routers() -> list[APIRouter]:
         carts,
         orders,
         marketplace_orders,
+        events,
     ]
 
 
@@ -121,7 +124,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Endpoints that touch the database are plain `def`s run in anyio's thread
         # pool; how many may run at once is a measured choice (see decisions.md).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        # The worker's jobs in this process (SQLite by default); never on a database
+        # the caller owns (tests).
+        background = inprocess.start(settings, db, install=schedule.install) if owns_db else None
         yield
+        if background is not None:
+            await background.stop()
         if owns_db:
             db.dispose()
 

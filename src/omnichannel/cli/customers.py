@@ -1,96 +1,31 @@
-"""`omni customers ...`: segments, secret keys and their rotation; and the worker's
-nightly segment step."""
+"""`omni customers ...`: segments, secret keys and their rotation. (The nightly
+segment recompute is a worker job: `omnichannel.schedule`.)"""
 
 from __future__ import annotations
 
 import os
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 
 from omnichannel.cli import common
 from omnichannel.config import get_settings
-from omnichannel.customers import rotation, segments
+from omnichannel.customers import rotation
 from omnichannel.customers.crypto import install, keyring, new_secret_key
-from omnichannel.db import Database, unit_of_work
-from omnichannel.kernel import utcnow
-from omnichannel.kernel.errors import DomainError
+from omnichannel.db import unit_of_work
+from omnichannel.schedule import recompute_segments
 
 customers_app = typer.Typer(
     help="Customers: segments and personal-data keys.", no_args_is_help=True
 )
 
-SEGMENTS_ACTOR = "worker:segments"
 CLI_ACTOR = "cli:customers"
 
 
 # --- segments ---------------------------------------------------------------------------
-
-
-@dataclass
-class SegmentsRun:
-    recomputed: list[segments.Recount] = field(default_factory=list)
-    failures: int = 0
-
-
-def recompute_segments(
-    db: Database,
-    codes: list[str] | None = None,
-    *,
-    actor: str,
-    now: datetime | None = None,
-) -> SegmentsRun:
-    """Recompute rule segments (all of them, or `codes`), one transaction each, as of
-    `now` (the caller's clock, so the nightly step and what it stamps agree)."""
-    out = SegmentsRun()
-    if codes is None:
-        with unit_of_work(db, read_only=True) as session:
-            codes = segments.rule_codes(session)
-    for code in codes:
-        try:
-            with unit_of_work(db, actor=actor) as session:
-                out.recomputed.append(segments.recompute(session, code=code, now=now))
-        except (DomainError, SQLAlchemyError) as e:
-            out.failures += 1
-            detail = e.detail if isinstance(e, DomainError) else e.__class__.__name__
-            common.err_console.print(f"[red]{escape(code)}: {escape(detail)}[/]", soft_wrap=True)
-    return out
-
-
-class NightlySegments:
-    """The worker's segment step: once a day, after OMNI_SEGMENTS_RECOMPUTE_HOUR (UTC),
-    recompute every rule segment not recomputed since. Looks at most once a minute."""
-
-    CHECK_EVERY = timedelta(minutes=1)
-
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
-        self.db = db
-        self.clock = clock
-        self.hour = get_settings().segments_recompute_hour
-        self._checked: datetime | None = None
-
-    def run(self) -> SegmentsRun:
-        now = self.clock()
-        if self._checked is not None and now - self._checked < self.CHECK_EVERY:
-            return SegmentsRun()
-        self._checked = now
-        try:
-            with unit_of_work(self.db, read_only=True) as session:
-                due = segments.due(session, now=now, hour=self.hour)
-        except SQLAlchemyError:
-            return SegmentsRun(failures=1)
-        if not due:
-            return SegmentsRun()
-        # Stamped with the step's own clock: had it stamped the wall clock while deciding
-        # by its own, a run just before the nightly hour would fall due again just after.
-        return recompute_segments(self.db, due, actor=SEGMENTS_ACTOR, now=now)
 
 
 @customers_app.command("recompute-segments")
@@ -103,11 +38,13 @@ def recompute_command(
         run = recompute_segments(db, codes or None, actor=CLI_ACTOR)
     finally:
         db.dispose()
+    for code, why in run.failed:
+        common.err_console.print(f"[red]{escape(code)}: {escape(why)}[/]", soft_wrap=True)
     for r in run.recomputed:
         common.console.print(
             f"{escape(r.code)}: {r.members} member(s), +{r.added} -{r.removed}", soft_wrap=True
         )
-    if run.failures:
+    if run.failed:
         raise typer.Exit(1)
 
 

@@ -2,10 +2,18 @@
 
 from omnichannel.db.base import Base, TimestampMixin, VersionedMixin
 from omnichannel.db.engine import backend_name, make_engine
-from omnichannel.db.outbox import OutboxEvent, batched, record_event, record_events
+from omnichannel.db.outbox import (
+    SHARDS,
+    OutboxEvent,
+    batched,
+    record_event,
+    record_events,
+    shard_of,
+)
 from omnichannel.db.session import Database, DatabaseBusy, unit_of_work
 
 __all__ = [
+    "SHARDS",
     "Base",
     "Database",
     "DatabaseBusy",
@@ -17,5 +25,6 @@ __all__ = [
     "make_engine",
     "record_event",
     "record_events",
+    "shard_of",
     "unit_of_work",
 ]

@@ -1,22 +1,44 @@
 """The transactional outbox: every event is a row written in the same transaction as
 the change it reports, so either both exist or neither does (promise 5). Delivery
-reads this table; nothing publishes directly."""
+reads this table; nothing publishes directly.
+
+Each row carries its shard (`shard_of`, computed here, in the writer's own INSERT)
+and, on PostgreSQL, the id of the transaction that wrote it (a server default):
+outbox consumers (`omnichannel.events`) keep one cursor per shard and use the
+transaction id to read only what has committed, in commit order (decisions 26).
+"""
 
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Table, UniqueConstraint, insert
+from sqlalchemy import BigInteger, Index, SmallInteger, String, Table, UniqueConstraint, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from omnichannel.db.base import Base
 from omnichannel.db.bulk import insert_rows
 from omnichannel.db.types import BigIntPK, JSONDoc
 from omnichannel.kernel import new_id, utcnow
+
+# Fixed for the life of the data: a row's shard is stored, and consumers keep one
+# cursor per shard. Enough for a few workers to share a consumer's work.
+SHARDS = 16
+
+
+def shard_of(aggregate_type: str, aggregate_id: str) -> int:
+    """The shard of an aggregate's events: a stable hash of its type and owner.
+
+    An aggregate id of the form `owner:part` shards by its owner (a stock level is
+    `variant:location`), so every level of a variant lands in one shard and the
+    availability projector recomputes a variant in one place at a time.
+    """
+    owner = aggregate_id.partition(":")[0]
+    return zlib.crc32(f"{aggregate_type}:{owner}".encode()) % SHARDS
 
 
 class OutboxEvent(Base):
@@ -32,12 +54,18 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     actor: Mapped[str | None] = mapped_column(String(128))
     occurred_at: Mapped[datetime]
-    published_at: Mapped[datetime | None]
+    shard: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    # PostgreSQL: the writing transaction's id, filled by a server default
+    # (pg_current_xact_id(), set in the migration); NULL on SQLite, whose one writer
+    # at a time makes position order the commit order.
+    txid: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         # Two writers of one aggregate cannot both claim sequence N: one fails.
         UniqueConstraint("aggregate_type", "aggregate_id", "sequence"),
-        Index("ix_outbox_unpublished", "published_at", "position"),
+        # A consumer reads one shard: by transaction id on PostgreSQL, by position on
+        # SQLite (txid IS NULL there).
+        Index("ix_outbox_shard", "shard", "txid", "position"),
     )
 
 
@@ -65,15 +93,17 @@ def record_event(
     row waits for the batch's one INSERT.
     """
     event_id = new_id()
+    aggregate_id = str(aggregate_id)
     row = {
         "event_id": event_id,
         "aggregate_type": aggregate_type,
-        "aggregate_id": str(aggregate_id),
+        "aggregate_id": aggregate_id,
         "sequence": sequence,
         "type": type,
         "payload": payload,
         "actor": session.info.get("actor"),
         "occurred_at": utcnow(),
+        "shard": shard_of(aggregate_type, aggregate_id),
     }
     batch = session.info.get(_BATCH)
     if batch is not None:
@@ -114,19 +144,22 @@ def record_events(session: Session, events: list[dict[str, Any]]) -> None:
         return
     actor = session.info.get("actor")
     now = utcnow()
-    rows = [
-        {
-            "event_id": new_id(),
-            "aggregate_type": e["aggregate_type"],
-            "aggregate_id": str(e["aggregate_id"]),
-            "sequence": e["sequence"],
-            "type": e["type"],
-            "payload": e["payload"],
-            "actor": actor,
-            "occurred_at": now,
-        }
-        for e in events
-    ]
+    rows = []
+    for e in events:
+        aggregate_id = str(e["aggregate_id"])
+        rows.append(
+            {
+                "event_id": new_id(),
+                "aggregate_type": e["aggregate_type"],
+                "aggregate_id": aggregate_id,
+                "sequence": e["sequence"],
+                "type": e["type"],
+                "payload": e["payload"],
+                "actor": actor,
+                "occurred_at": now,
+                "shard": shard_of(e["aggregate_type"], aggregate_id),
+            }
+        )
     batch = session.info.get(_BATCH)
     if batch is not None:
         batch.extend(rows)

@@ -166,16 +166,3 @@ class ChannelAvailability(Base):
     available: Mapped[int]
     version: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class AvailabilityDirty(Base):
-    """Variants whose stock changed since the projector last looked at them.
-
-    Writers insert-or-ignore a row in the same transaction as the change; the
-    projector deletes what it takes. A change committed after the projector's
-    delete leaves its row behind for the next round, so nothing is missed.
-    """
-
-    __tablename__ = "availability_dirty"
-
-    variant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -117,7 +117,6 @@ def _apply(
         )
         events.append(sql.level_event(variant_id, location_id, row, kind.value))
     sql.record_movements(session, movements)
-    sql.mark_dirty(session, (d[1] for d in deltas))
     sql.record_level_events(session, events)
 
 

@@ -90,7 +90,7 @@ def set_policy(
         raise StockReserved(
             f"Location {over.location_id} already promises more than the new limit allows."
         )
-    sql.mark_dirty(session, [variant_id])
+    sql.touch_levels(session, StockLevel.variant_id == variant_id, cause="policy", now=utcnow())
     session.flush()
     return policy
 
@@ -119,20 +119,13 @@ def set_safety_stock(
         row.safety_stock = units
         session.add(row)
         session.flush()
-        affected = list(
-            session.scalars(
-                select(StockLevel.variant_id).where(StockLevel.location_id == location_id)
-            )
-        )
+        affected = StockLevel.location_id == location_id
     else:
         sql.ensure_levels(session, [(variant_id, location_id)], _allowances(session, [variant_id]))
-        session.execute(
-            update(StockLevel)
-            .where(StockLevel.variant_id == variant_id, StockLevel.location_id == location_id)
-            .values(safety_stock=units)
-        )
-        affected = [variant_id]
-    sql.mark_dirty(session, affected)
+        affected = (StockLevel.variant_id == variant_id) & (StockLevel.location_id == location_id)
+        session.execute(update(StockLevel).where(affected).values(safety_stock=units))
+    _lock_levels(session, affected)
+    sql.touch_levels(session, affected, cause="safety_stock", now=utcnow())
 
 
 def policy_view(policy: StockPolicy | None) -> dict[str, Any]:

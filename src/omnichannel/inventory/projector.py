@@ -1,18 +1,21 @@
 """The availability projector: publishes `inventory.availability_changed`.
 
-Every stock change marks its variant dirty in its own transaction; the projector
-(run by `omni worker`) takes dirty variants, recomputes their ATP per channel, and
-writes an event only where the number changed. A hot variant taking hundreds of
-reservations a second thus yields one event per channel per round, not one per
-reservation, and reservations never queue on a per-channel counter row.
+Every change of a level's ATP records `inventory.level_changed` in its own
+transaction; the projector, an outbox consumer run by `omni worker`
+(`inventory/jobs.py`), takes a batch of those events, recomputes the ATP of their
+variants per channel, and writes an event only where the number changed. A hot
+variant taking hundreds of reservations a second thus yields one event per channel
+per batch, not one per reservation, and reservations never queue on a per-channel
+counter row.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omnichannel.db import record_events
@@ -25,7 +28,7 @@ from omnichannel.inventory.availability import (
     summarise,
     totals_of,
 )
-from omnichannel.inventory.models import AvailabilityDirty, ChannelAvailability
+from omnichannel.inventory.models import ChannelAvailability
 from omnichannel.kernel import utcnow
 
 
@@ -33,23 +36,15 @@ def project(
     session: Session,
     *,
     channels: Iterable[ChannelStock],
-    limit: int = 500,
+    variant_ids: Iterable[uuid.UUID],
     now: datetime | None = None,
 ) -> int:
-    """Take up to `limit` dirty variants, recompute their ATP for every channel, and
-    record `inventory.availability_changed` where it moved. Returns events written."""
+    """Recompute the ATP of `variant_ids` for every channel and record
+    `inventory.availability_changed` where it moved. Returns events written."""
     now = now or utcnow()
-    claim = select(AvailabilityDirty.variant_id).order_by(AvailabilityDirty.variant_id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        claim = claim.with_for_update(skip_locked=True)
-    variant_ids = list(session.scalars(claim))
+    variant_ids = sorted(set(variant_ids))
     if not variant_ids:
         return 0
-    session.execute(
-        delete(AvailabilityDirty).where(
-            any_id(dialect_of(session), AvailabilityDirty.variant_id, variant_ids)
-        )
-    )
     channels = list(channels)
     levels = levels_by_variant(session, variant_ids, None, now)
     backorder = backorder_policies(session, variant_ids)

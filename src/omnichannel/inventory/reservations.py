@@ -393,7 +393,6 @@ def commit(
             }
         ],
     )
-    sql.mark_dirty(session, [res.variant_id])
     sql.record_level_events(
         session, [sql.level_event(res.variant_id, res.location_id, row, "sold")]
     )

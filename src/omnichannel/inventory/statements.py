@@ -13,16 +13,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Table, bindparam, insert, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from omnichannel.db import record_events
 from omnichannel.db.bulk import insert_rows
-from omnichannel.inventory.models import AvailabilityDirty, StockLevel, StockMovement, StockPolicy
+from omnichannel.inventory.models import StockLevel, StockMovement, StockPolicy
 
 levels: Table = StockLevel.__table__  # type: ignore[assignment]
 movements: Table = StockMovement.__table__  # type: ignore[assignment]
-dirty: Table = AvailabilityDirty.__table__  # type: ignore[assignment]
 policies: Table = StockPolicy.__table__  # type: ignore[assignment]
 
 _key = (levels.c.variant_id == bindparam("v")) & (levels.c.location_id == bindparam("l"))
@@ -119,9 +118,22 @@ def ensure_levels(
     insert_ignore(session, levels, rows)
 
 
-def mark_dirty(session: Session, variant_ids: Iterable[uuid.UUID]) -> None:
-    """Tell the availability projector these variants changed (same transaction)."""
-    insert_ignore(session, dirty, [{"variant_id": v} for v in sorted(set(variant_ids))])
+def touch_levels(
+    session: Session, where: ColumnElement[bool], *, cause: str, now: datetime
+) -> None:
+    """Record `inventory.level_changed` for levels whose ATP moved without a change of
+    on_hand or reserved (a policy's headroom, safety stock): the availability
+    projector learns of every change from these events. The caller has locked the
+    levels in order (`operations._lock_levels`)."""
+    rows = session.execute(
+        update(levels)
+        .where(where)
+        .values(version=levels.c.version + 1, updated_at=now)
+        .returning(levels.c.variant_id, levels.c.location_id, *_returning)
+    ).all()
+    record_level_events(
+        session, [level_event(r[0], r[1], r[2:], cause) for r in sorted(rows, key=lambda r: r[:2])]
+    )
 
 
 def record_movements(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -178,5 +190,4 @@ def give_back(
         if row is None:  # would mean the ledger of holds and the level disagree
             raise RuntimeError(f"stock level {v}:{loc} holds fewer than {q} reserved units")
         events.append(level_event(v, loc, row, cause))
-    mark_dirty(session, (v for v, _ in total))
     record_level_events(session, events)

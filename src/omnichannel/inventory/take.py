@@ -1,11 +1,12 @@
 """Taking stock for a hold: the hottest path of the system, as few statements as it can.
 
 One line is taken by one conditional UPDATE of its level (promise 1); the hold's
-row, the projector's dirty mark and the `inventory.level_changed` event go with it
-in the same transaction. On PostgreSQL all four are one statement (data-modifying
-CTEs hang off the UPDATE), so a hot level's row lock is held for one round trip and
-the commit; on SQLite, where a round trip costs nothing, they are four short
-statements. Both run as `Prepared` statements on the session's own connection.
+row and the `inventory.level_changed` event (which the availability projector
+consumes) go with it in the same transaction. On PostgreSQL all three are one
+statement (data-modifying CTEs hang off the UPDATE), so a hot level's row lock is
+held for one round trip and the commit; on SQLite, where a round trip costs
+nothing, they are three short statements. Both run as `Prepared` statements on the
+session's own connection.
 
 `None` from `take` means the level cannot cover the line (or does not exist), and
 nothing of that line was written.
@@ -28,12 +29,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TextualSelect
 
-from omnichannel.db import OutboxEvent, record_events
+from omnichannel.db import OutboxEvent, record_events, shard_of
 from omnichannel.db.bulk import insert_rows
 from omnichannel.db.prepared import Prepared, cursor
 from omnichannel.db.types import UTCDateTime
@@ -66,15 +66,15 @@ _EVENT_COLUMNS = (
     "payload",
     "actor",
     "occurred_at",
+    "shard",
 )
 
-# SQLite: the four statements.
+# SQLite: the three statements.
 _RESERVE = Prepared(sql.RESERVE)
 _INSERT_HOLD = Prepared(insert(_reservations), columns=_HOLD_COLUMNS)
-_MARK_DIRTY = Prepared(sqlite.insert(sql.dirty).on_conflict_do_nothing(), columns=("variant_id",))
 _INSERT_EVENT = Prepared(insert(_outbox), columns=_EVENT_COLUMNS)
 
-# PostgreSQL: the same four as one. The event payload is `statements.level_event`'s,
+# PostgreSQL: the same three as one. The event payload is `statements.level_event`'s,
 # built in SQL from the updated row (a test holds the two to the same shape).
 _TAKE_PG = Prepared(
     text(
@@ -90,18 +90,15 @@ WITH taken AS (
     SELECT :hold_id, :v, :l, :q, :owner_type, :owner_id, :channel_id, :status,
            :expires_at, :now, :now
       FROM taken
-), dirty AS (
-    INSERT INTO availability_dirty (variant_id) SELECT :v FROM taken
-    ON CONFLICT DO NOTHING
 ), event AS (
     INSERT INTO outbox (event_id, aggregate_type, aggregate_id, sequence, type, payload,
-                        actor, occurred_at)
+                        actor, occurred_at, shard)
     SELECT :event_id, 'stock_level', :aggregate_id, version, 'inventory.level_changed',
            jsonb_build_object(
                'variant_id', CAST(:v AS text), 'location_id', CAST(:l AS text),
                'on_hand', on_hand, 'reserved', reserved, 'available', on_hand - reserved,
                'cause', CAST('reserved' AS text)),
-           :actor, :now
+           :actor, :now, :shard
       FROM taken
 )
 SELECT on_hand, reserved, version FROM taken
@@ -120,6 +117,7 @@ SELECT on_hand, reserved, version FROM taken
         bindparam("event_id", type_=Uuid()),
         bindparam("aggregate_id", type_=String()),
         bindparam("actor", type_=String()),
+        bindparam("shard", type_=Integer()),
     )
 )
 
@@ -155,6 +153,7 @@ def take(
                 "event_id": new_id(),
                 "aggregate_id": f"{v}:{loc}",
                 "actor": actor,
+                "shard": shard_of("stock_level", f"{v}:{loc}"),
             },
         )
         return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
@@ -163,7 +162,6 @@ def take(
         return None
     level = (rows[0][0], rows[0][1], rows[0][2])
     _INSERT_HOLD.execute(cur, hold)
-    _MARK_DIRTY.execute(cur, {"variant_id": v})
     event = sql.level_event(v, loc, level, "reserved")
     _INSERT_EVENT.execute(
         cur,
@@ -176,6 +174,7 @@ def take(
             "payload": event["payload"],
             "actor": actor,
             "occurred_at": now,
+            "shard": shard_of(event["aggregate_type"], event["aggregate_id"]),
         },
     )
     return level
@@ -185,7 +184,7 @@ def take_all(
     session: Session, *, holds: list[dict[str, Any]], now: datetime
 ) -> list[tuple[int, int, int]] | None:
     """SQLite, several lines: take them all with one UPDATE ... FROM (VALUES ...), then
-    write the holds, the dirty marks and the events with one INSERT each.
+    write the holds and the events with one INSERT each.
 
     SQLite has one writer at a time, so one statement over many rows cannot deadlock
     (PostgreSQL takes its lines one by one, in sorted order). When any line cannot
@@ -209,7 +208,6 @@ def take_all(
             )
         return None
     insert_rows(session, _reservations, holds)
-    sql.mark_dirty(session, (h["variant_id"] for h in holds))
     record_events(
         session,
         [

@@ -7,11 +7,13 @@ from omnichannel.customers import models as customers_models
 from omnichannel.db import Base
 from omnichannel.db import idempotency as idempotency_models
 from omnichannel.db import outbox as outbox_models
+from omnichannel.events import models as events_models
 from omnichannel.inventory import models as inventory_models
 from omnichannel.locations import models as locations_models
 from omnichannel.orders import models as orders_models
 from omnichannel.pricing import models as pricing_models
 from omnichannel.security import models as security_models
+from omnichannel.worker import models as worker_models
 
 metadata = Base.metadata
 
@@ -20,6 +22,7 @@ __all__ = [
     "catalog_models",
     "channels_models",
     "customers_models",
+    "events_models",
     "idempotency_models",
     "inventory_models",
     "locations_models",
@@ -28,4 +31,5 @@ __all__ = [
     "outbox_models",
     "pricing_models",
     "security_models",
+    "worker_models",
 ]

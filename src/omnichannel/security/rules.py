@@ -49,6 +49,7 @@ class Permission(StrEnum):
     ORDERS_WRITE = "orders:write"  # place orders: checkout, till sales, orders for a customer
     ORDERS_MANAGE = "orders:manage"  # move orders through fulfilment, cancel, capture, refund
     ORDERS_IMPORT = "orders:import"  # marketplaces: import their orders
+    EVENTS_ADMIN = "events:admin"  # outbox consumers' backlog, parked events and their replay
     # Only ever held by signed-in customers (never by a role or an API key): their own
     # carts and orders, and nobody else's.
     CARTS_OWN = "carts:own"

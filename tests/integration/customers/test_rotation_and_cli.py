@@ -10,7 +10,6 @@ from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from omnichannel.cli.customers import NightlySegments
 from omnichannel.cli.main import app
 from omnichannel.config import decode_secret_key
 from omnichannel.customers import crypto, identities, profiles, rotation, segments
@@ -21,6 +20,7 @@ from omnichannel.customers.schemas import CustomerCreate
 from omnichannel.customers.schemas_segments import SegmentCreate, SegmentRules
 from omnichannel.db import Database, unit_of_work
 from omnichannel.kernel import utcnow
+from omnichannel.schedule import nightly_segments
 from tests.integration.customers.conftest import MakeCustomer
 
 OLD, NEW = secrets.token_bytes(32), secrets.token_bytes(32)
@@ -129,13 +129,11 @@ def test_recompute_segments_and_the_nightly_worker_step(cli_db: Database) -> Non
         s.execute(update(Segment).values(recomputed_at=utcnow() - timedelta(days=2)))
     # Midday, well away from the nightly hour (02:00 UTC): a run just before it would
     # rightly fall due again just after, whatever the real time of the test run.
-    clock = [utcnow().replace(hour=12, minute=0, second=0, microsecond=0)]
-    nightly = NightlySegments(cli_db, clock=lambda: clock[0])
-    assert [r.code for r in nightly.run().recomputed] == ["krakow"]
-    clock[0] += timedelta(seconds=5)
-    assert nightly.run().recomputed == []  # checked a moment ago
-    clock[0] += timedelta(minutes=2)
-    assert nightly.run().recomputed == []  # done for today
+    noon = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    assert nightly_segments(cli_db, now=noon).counts == {"segments": 1}
+    assert nightly_segments(cli_db, now=noon + timedelta(minutes=2)).counts == {"segments": 0}
+    with unit_of_work(cli_db, actor="test") as s:
+        s.execute(update(Segment).values(recomputed_at=utcnow() - timedelta(days=2)))
     code, out = _run("worker", "--once")
     assert code == 0, out
     with unit_of_work(cli_db, read_only=True) as s:

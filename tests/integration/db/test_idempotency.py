@@ -240,17 +240,22 @@ def test_a_won_claim_leaves_the_lock_timeout_as_it_found_it(wide_db: Database) -
 
 
 def test_the_worker_deletes_expired_keys_at_most_once_a_minute(committing_db: Database) -> None:
-    from omnichannel.cli.inventory import KeySweeper
+    from omnichannel import schedule
+    from omnichannel.worker.jobs import registered
+    from omnichannel.worker.runner import Runner
 
     long_ago = utcnow() - TTL - timedelta(minutes=1)
     with unit_of_work(committing_db) as s:
         for i in range(3):
             assert claim(s, asked(f"old-{i}"), now=long_ago) is None
         assert claim(s, asked("live")) is None
-    sweeper = KeySweeper(committing_db)
-    assert sweeper.run() == (3, 0)
+    schedule.install()
+    sweeper = Runner(committing_db, [j for j in registered() if j.name == "idempotency.sweep"])
+    [run] = sweeper.run_due()
+    assert run.outcome is not None
+    assert run.outcome.counts == {"rows": 3}
     with unit_of_work(committing_db) as s:
         assert claim(s, asked("old-9"), now=long_ago) is None
-    assert sweeper.run() == (0, 0)  # not again within the minute
+    assert sweeper.run_due() == []  # not again within the minute
     with unit_of_work(committing_db, read_only=True) as s:
         assert sorted(s.scalars(select(IdempotencyKey.key))) == ["live", "old-9"]

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from omnichannel.db import Database, OutboxEvent, record_event, unit_of_work
+from omnichannel.db import Database, OutboxEvent, record_event, shard_of, unit_of_work
 from omnichannel.locations.models import Location
 from omnichannel.locations.schemas import LocationCreate
 from omnichannel.locations.service import create_location
@@ -47,7 +47,7 @@ def test_a_committed_change_has_exactly_its_event(committing_db: Database) -> No
     assert event.aggregate_id == str(loc.id)
     assert event.sequence == 1
     assert event.actor == "staff:test"
-    assert event.published_at is None
+    assert event.shard == shard_of("location", str(loc.id))
     assert event.occurred_at.tzinfo is not None
 
 

@@ -75,3 +75,24 @@ def owner() -> Callable[[str], inventory.Owner]:
     from omnichannel.inventory.rules import OwnerType
 
     return lambda oid="cart-1": inventory.Owner(OwnerType.CART, oid)
+
+
+def project_changes(session: Session) -> int:
+    """What the availability consumer does with the level changes recorded in the
+    session since the last call (a test's session never commits, so no worker can
+    read them): availability events written."""
+    from sqlalchemy import select
+
+    from omnichannel.events.cursors import EVENT_COLUMNS, event_of, outbox
+    from omnichannel.inventory.jobs import project_levels
+    from omnichannel.schedule import availability
+
+    after = session.info.get("test_projected_up_to", 0)
+    rows = session.execute(
+        select(*EVENT_COLUMNS).where(outbox.c.position > after).order_by(outbox.c.position)
+    ).all()
+    if not rows:
+        return 0
+    session.info["test_projected_up_to"] = rows[-1].position
+    events = [e for e in map(event_of, rows) if availability().wants(e)]
+    return project_levels(session, events)["published"] if events else 0

@@ -19,7 +19,7 @@ from omnichannel.inventory.models import Reservation, StockLevel, StockMovement
 from omnichannel.inventory.rules import MovementKind
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
-from tests.integration.inventory.conftest import World, build_world
+from tests.integration.inventory.conftest import World, build_world, project_changes
 
 Owner = Callable[..., inventory.Owner]
 KRAKOW = (50.0614, 19.9366)
@@ -533,13 +533,12 @@ def test_the_projector_stays_silent_when_a_change_does_not_move_what_a_channel_s
     session: Session, world: World, owner: Owner
 ) -> None:
     v = world.variants[0]
-    channels = inventory.active_channels(session)
-    inventory.project(session, channels=channels)
+    project_changes(session)
     before = _published(session)
     inventory.receive(session, location_id=world.other_store, lines=[inventory.Change(v, 5)])
     held = _hold(session, world, owner, 2)
     inventory.release(session, reservation_id=held.id, owner=None)
-    assert inventory.project(session, channels=channels) == 0
+    assert project_changes(session) == 0
     assert _published(session) == before
     inventory.adjust(
         session,
@@ -549,8 +548,8 @@ def test_the_projector_stays_silent_when_a_change_does_not_move_what_a_channel_s
         kind=MovementKind.DAMAGE,
         reason="x",
     )
-    assert inventory.project(session, channels=channels) == 1
-    assert inventory.project(session, channels=channels) == 0
+    assert project_changes(session) == 1
+    assert project_changes(session) == 0
 
 
 def test_the_sweeper_releases_overdue_holds_exactly_once(

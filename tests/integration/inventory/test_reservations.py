@@ -15,6 +15,7 @@ from omnichannel.inventory.errors import (
 from omnichannel.inventory.models import StockLevel
 from omnichannel.inventory.statements import level_event
 from omnichannel.kernel import utcnow
+from tests.integration.inventory.conftest import project_changes
 
 
 def _level(session, v, loc):  # type: ignore[no-untyped-def]
@@ -178,13 +179,12 @@ def test_a_reservation_event_is_exactly_what_every_other_level_change_writes(
 
 def test_the_projector_publishes_availability_only_when_it_changes(session, world, owner) -> None:  # type: ignore[no-untyped-def]
     v = world.variants[0]
-    channels = inventory.active_channels(session)
-    inventory.project(session, channels=channels)
+    project_changes(session)
     inventory.reserve(
         session, lines=[inventory.Line(v, world.warehouse, 3)], owner=owner(), ttl=None
     )
-    assert inventory.project(session, channels=channels) == 1
-    assert inventory.project(session, channels=channels) == 0
+    assert project_changes(session) == 1
+    assert project_changes(session) == 0
     last = session.scalars(
         select(OutboxEvent)
         .where(OutboxEvent.type == "inventory.availability_changed")
