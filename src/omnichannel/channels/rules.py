@@ -30,6 +30,7 @@ class Scope(StrEnum):
     CARTS_WRITE = "carts:write"  # anonymous carts (by their token) and carts handed off by code
     ORDERS_WRITE = "orders:write"  # check carts out, till sales
     ORDERS_IMPORT = "orders:import"  # marketplaces: import their orders
+    PAYMENTS_READ = "payments:read"  # a gift card's balance, by its code
 
 
 class LocationRole(StrEnum):

@@ -14,6 +14,8 @@ from rich.markup import escape
 
 from omnichannel import schedule
 from omnichannel.cli import common
+from omnichannel.payments import service as payments
+from omnichannel.payments.stored_value_provider import StoredValueProvider
 from omnichannel.worker.runner import Runner
 
 
@@ -50,6 +52,8 @@ def worker(
     idempotency keys, prune delivered events. Exits 1 after --once if a job failed."""
     schedule.install()
     db = common.get_database()
+    # Settling a payment asks its provider again: ours answers from this database.
+    payments.register(StoredValueProvider(db))
     stop = threading.Event()
     runner = Runner(db, log=log)
     try:

@@ -11,6 +11,7 @@ from omnichannel.events import models as events_models
 from omnichannel.inventory import models as inventory_models
 from omnichannel.locations import models as locations_models
 from omnichannel.orders import models as orders_models
+from omnichannel.payments import models_stored_value as stored_value_models
 from omnichannel.pricing import models as pricing_models
 from omnichannel.security import models as security_models
 from omnichannel.worker import models as worker_models
@@ -31,5 +32,6 @@ __all__ = [
     "outbox_models",
     "pricing_models",
     "security_models",
+    "stored_value_models",
     "worker_models",
 ]

@@ -50,6 +50,11 @@ class Permission(StrEnum):
     ORDERS_MANAGE = "orders:manage"  # move orders through fulfilment, cancel, capture, refund
     ORDERS_IMPORT = "orders:import"  # marketplaces: import their orders
     EVENTS_ADMIN = "events:admin"  # outbox consumers' backlog, parked events and their replay
+    # Check a gift card's balance by its code (channels: the storefront's balance form;
+    # a signed-in customer may too, without it).
+    PAYMENTS_READ = "payments:read"
+    # Issue gift cards and store credit, see any account and its ledger, block one.
+    PAYMENTS_MANAGE = "payments:manage"
     # Only ever held by signed-in customers (never by a role or an API key): their own
     # carts and orders, and nobody else's.
     CARTS_OWN = "carts:own"
@@ -76,6 +81,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.ORDERS_READ,
             Permission.ORDERS_WRITE,
             Permission.ORDERS_MANAGE,
+            Permission.PAYMENTS_READ,
+            Permission.PAYMENTS_MANAGE,  # sell gift cards at the till
         }
     ),
     Role.CALL_CENTER_AGENT: frozenset(
@@ -95,6 +102,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.ORDERS_READ,
             Permission.ORDERS_WRITE,
             Permission.ORDERS_MANAGE,
+            Permission.PAYMENTS_READ,
+            Permission.PAYMENTS_MANAGE,  # goodwill store credit, block a lost card
         }
     ),
     Role.WAREHOUSE_OPERATOR: frozenset(
