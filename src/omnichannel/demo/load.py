@@ -19,6 +19,7 @@ from omnichannel.config import get_settings
 from omnichannel.db import Database, unit_of_work
 from omnichannel.demo import data
 from omnichannel.demo.customers import load_customers
+from omnichannel.demo.giftcards import GiftCardsReport, load_gift_cards
 from omnichannel.demo.orders import OrdersReport, load_orders
 from omnichannel.demo.pricing import PricingReport, load_pricing
 from omnichannel.inventory import service as inventory
@@ -41,6 +42,7 @@ class DemoReport:
     api_keys: dict[str, str] = field(default_factory=dict)
     pricing: PricingReport = field(default_factory=PricingReport)
     orders: OrdersReport = field(default_factory=OrdersReport)
+    gift_cards: GiftCardsReport = field(default_factory=GiftCardsReport)
 
     def print(self, console: Console) -> None:
         s = get_settings()
@@ -53,6 +55,20 @@ class DemoReport:
             )
             if self.pricing.coupons:
                 console.print(f"Coupons to try: {', '.join(self.pricing.coupons)}", soft_wrap=True)
+            if self.gift_cards.codes:
+                cards = ", ".join(
+                    f"{code} ({amount / 100:.2f} zł)" for code, amount in self.gift_cards.codes
+                )
+                console.print(
+                    f"Gift cards to pay with (method gift_card), shown this once: {cards}",
+                    soft_wrap=True,
+                )
+            if self.gift_cards.store_credit:
+                console.print(
+                    f"Store credit of customer {self.gift_cards.store_credit_customer}: "
+                    f"token {self.gift_cards.store_credit}",
+                    soft_wrap=True,
+                )
             console.print(f"{self.customers} customers with their history, cases and segments.")
             console.print(
                 f"{self.orders.orders} orders at every stage; an app cart waits for a till "
@@ -140,6 +156,7 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
         )
         people = load_customers(session, seed=seed, skus=skus[:200], location_ids=ids)
         report.customers = len(people)
+        report.gift_cards = load_gift_cards(session, customer_ids=people)
         by_sku = variant_ids_by_sku(session, skus=skus)
         report.orders = load_orders(
             session, seed=seed, customer_ids=people, variant_ids=[by_sku[s] for s in skus]

@@ -51,3 +51,11 @@ def test_the_demo_loads_once_and_every_role_can_sign_in(
             headers={"X-Api-Key": first.api_keys["pos-krk"]},
         )
         assert opened.status_code == 200, opened.text
+        code, amount = first.gift_cards.codes[0]
+        balance = client.post(
+            "/api/v1/gift-cards/balance",
+            json={"code": code},
+            headers={"X-Api-Key": first.api_keys["web"]},
+        )
+        assert (balance.status_code, balance.json()["available"]) == (200, amount)
+        assert first.gift_cards.store_credit is not None
