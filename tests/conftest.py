@@ -77,12 +77,13 @@ class IsolatedDatabase(Database):
         self.connection = connection
 
     def session(self, *, read_only: bool = False) -> Session:
-        return Session(
+        session = Session(
             bind=self.connection,
             join_transaction_mode="create_savepoint",
             expire_on_commit=False,
             autoflush=False,
         )
+        return session
 
 
 @pytest.fixture

@@ -66,6 +66,26 @@ class Settings(BaseSettings):
         description="Hours a delivered event stays in the outbox; undelivered ones always stay.",
     )
 
+    sandbox_delay_ms: int = Field(
+        0,
+        ge=0,
+        le=60_000,
+        description="Milliseconds every call to the built-in `sandbox` payment provider "
+        "takes, as a real provider's round trip would.",
+    )
+    payment_settle_after_seconds: int = Field(
+        60,
+        ge=1,
+        description="How long a provider call may stay unanswered before the worker asks "
+        "the provider again (a crash or an outage between the two transactions).",
+    )
+    pending_payment_expiry_minutes: int = Field(
+        15,
+        ge=1,
+        description="After this long, an authorisation the provider never received is "
+        "given up: the order is cancelled and its stock released.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, v: str) -> str:

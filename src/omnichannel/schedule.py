@@ -51,6 +51,7 @@ def install() -> None:
     """Register every job and consumer (idempotent). Domains are imported here, not
     at the top: `api.app` imports this module and stays cheap for tools."""
     from omnichannel.inventory import jobs as inventory  # when installing: see above
+    from omnichannel.orders import jobs as orders  # when installing: see above
 
     consumers.register(availability())
 
@@ -67,6 +68,8 @@ def install() -> None:
         )
     )
     register(Job(name="idempotency.sweep", every=timedelta(minutes=1), run=sweep_keys))
+    # Provider calls a crash or an outage left pending between two transactions.
+    register(Job(name="payments.settle", every=timedelta(minutes=1), run=orders.settle))
     register(Job(name="events.retention", every=timedelta(hours=1), run=prune_outbox))
 
 

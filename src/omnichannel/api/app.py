@@ -19,6 +19,8 @@ from omnichannel.http.deps import SessionDep, SettingsDep
 from omnichannel.http.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from omnichannel.http.guard import ControlCharacterGuard
 from omnichannel.http.routing import Route
+from omnichannel.payments import service as payments
+from omnichannel.payments.stored_value_provider import StoredValueProvider
 from omnichannel.worker import inprocess
 
 API_PREFIX = "/api/v1"
@@ -69,6 +71,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.locations.api import router as locations
     from omnichannel.orders.api import router as orders
     from omnichannel.orders.api_marketplace import router as marketplace_orders
+    from omnichannel.payments.api import router as gift_cards
     from omnichannel.pricing.api import router as pricing
     from omnichannel.pricing.api_quote import router as pricing_quote
     from omnichannel.security.api import router as security
@@ -93,6 +96,7 @@ def _routers() -> list[APIRouter]:
         carts,
         orders,
         marketplace_orders,
+        gift_cards,
         events,
     ]
 
@@ -152,6 +156,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     _install_domains(app)
     wiring.install()
+    # The built-in test provider, as slow as the settings say (real ones register
+    # themselves the same way, at start-up).
+    payments.register(payments.SandboxProvider(delay_ms=settings.sandbox_delay_ms))
+    payments.register(StoredValueProvider(db))  # gift cards and store credit: our own money
     install_error_handlers(app)
     app.add_middleware(ControlCharacterGuard)
     for router in _routers():

@@ -233,6 +233,31 @@ def mark_ordered(session: Session, *, cart: Cart, order_id: uuid.UUID) -> None:
     _event(session, cart, "cart.ordered", order_id=str(order_id))
 
 
+def reopen(session: Session, *, cart_id: uuid.UUID, order_id: uuid.UUID) -> bool:
+    """Open the cart of an order that was never paid (the provider declined, or the
+    authorisation expired) again, so the buyer can pay another way; whether it was.
+    The stock went with the order and is reserved afresh by the next checkout."""
+    cart = session.get(Cart, cart_id)
+    if cart is None or cart.status != CartStatus.ORDERED or cart.order_id != order_id:
+        return False
+    cart.status = CartStatus.OPEN
+    cart.order_id = None
+    _bump(session, cart)
+    _event(session, cart, "cart.reopened", order_id=str(order_id))
+    return True
+
+
+def attach_buyer(session: Session, *, cart_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    """Make an anonymous cart its buyer's once their order stands (checkout found or
+    started their profile by e-mail or phone); a cart with an owner keeps it."""
+    session.execute(
+        update(_carts)
+        .where(_carts.c.id == cart_id, _carts.c.customer_id.is_(None))
+        .values(customer_id=customer_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 _carts: Table = Cart.__table__  # type: ignore[assignment]
 
 

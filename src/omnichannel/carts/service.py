@@ -17,11 +17,13 @@ from omnichannel.carts import holds
 from omnichannel.carts.callers import Caller as Caller
 from omnichannel.carts.callers import caller as caller
 from omnichannel.carts.carts import Access as Access
+from omnichannel.carts.carts import attach_buyer as attach_buyer
 from omnichannel.carts.carts import claim as claim
 from omnichannel.carts.carts import create_cart as create_cart
 from omnichannel.carts.carts import customer_carts as customer_carts
 from omnichannel.carts.carts import load as load
 from omnichannel.carts.carts import mark_ordered as mark_ordered
+from omnichannel.carts.carts import reopen as reopen
 from omnichannel.carts.carts import set_coupons as set_coupons
 from omnichannel.carts.carts import set_line as set_line
 from omnichannel.carts.carts import touch as touch

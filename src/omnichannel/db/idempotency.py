@@ -240,6 +240,36 @@ def store_answer(session: Session, claim: Claim, answer: Answer) -> None:
     )
 
 
+def release(session: Session, claim: Claim) -> None:
+    """Give up a claimed key that was never answered (the request that claimed it
+    ended refused after committing its first transaction): a retry runs afresh."""
+    session.execute(
+        delete(_keys).where(
+            _keys.c.scope == claim.scope,
+            _keys.c.key == claim.key,
+            _keys.c.status_code.is_(None),
+        )
+    )
+
+
+def release_abandoned(
+    session: Session, *, older_than: timedelta, now: datetime | None = None
+) -> int:
+    """Give up keys committed unanswered longer ago than `older_than`; how many.
+
+    Only a request that calls out between two transactions commits its key before
+    answering (`http.units`); one whose process died in between leaves it so, and
+    its repeats would be told "still running" until the key expired. Once the
+    worker has settled what that request left (`older_than`: the pending-payment
+    expiry), a repeat runs afresh instead.
+    """
+    cutoff = (now or utcnow()) - older_than
+    result = session.execute(
+        delete(_keys).where(_keys.c.status_code.is_(None), _keys.c.created_at <= cutoff)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def sweep_expired(
     session: Session, *, now: datetime | None = None, batch: int = SWEEP_BATCH
 ) -> int:
@@ -290,6 +320,8 @@ __all__ = [
     "IdempotencyKeyReused",
     "Replay",
     "claim",
+    "release",
+    "release_abandoned",
     "store_answer",
     "sweep_expired",
 ]

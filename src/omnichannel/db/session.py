@@ -5,12 +5,15 @@ flush."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
+import anyio.from_thread
+import anyio.to_thread
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -20,6 +23,42 @@ from omnichannel.db.engine import READ_ONLY, backend_name, make_engine
 
 class DatabaseBusy(Exception):
     """A writer waited longer than the busy timeout for its turn."""
+
+
+class Turn:
+    """A request's turn at the database (`Database.take_turn`), given back once,
+    from the event loop or from any thread."""
+
+    __slots__ = ("_loop", "_released", "_sessions", "_writer")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sessions: asyncio.Semaphore,
+        writer: asyncio.Lock | None,
+    ) -> None:
+        self._loop = loop
+        self._sessions = sessions
+        self._writer = writer
+        self._released = False
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self._give_back()
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._give_back)
+
+    def _give_back(self) -> None:
+        self._sessions.release()
+        if self._writer is not None:
+            self._writer.release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +126,32 @@ class Database:
         pool connection) lets the waiters fill the thread pool while the requests
         holding what they wait for need a thread to finish: a stall until a timeout.
         """
-        gates = self._gates.get(asyncio.get_running_loop())
+        turn = await self.take_turn(writes=writes)
+        try:
+            yield
+        finally:
+            turn.release()
+
+    async def take_turn(self, *, writes: bool) -> Turn:
+        """`turn`, for a holder that gives it back from another thread, or early (a
+        request that commits before calling a provider): `Turn.release`."""
+        loop = asyncio.get_running_loop()
+        gates = self._gates.get(loop)
         if gates is None:
-            gates = self._gates[asyncio.get_running_loop()] = _Gates(
+            gates = self._gates[loop] = _Gates(
                 asyncio.Semaphore(self._capacity),
                 asyncio.Lock() if self._writer_slot is not None else None,
             )
-        if writes and gates.writer is not None:
-            async with gates.writer, gates.sessions:
-                yield
-        else:
-            async with gates.sessions:
-                yield
+        writer = gates.writer if writes else None
+        if writer is not None:
+            await writer.acquire()
+        try:
+            await gates.sessions.acquire()
+        except BaseException:
+            if writer is not None:
+                writer.release()
+            raise
+        return Turn(loop, gates.sessions, writer)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -133,3 +186,56 @@ def _unit(db: Database, *, read_only: bool, actor: str | None) -> Iterator[Sessi
         raise
     finally:
         session.close()
+
+
+# A source of transactions, for a use case that must commit before calling out and
+# record the answer in a second one (promise 8): `with units() as session:` is one
+# unit of work, committed when the block ends.
+Units = Callable[[], AbstractContextManager[Session]]
+
+
+def turn_in_thread(db: Database, *, writes: bool) -> Turn | None:
+    """From a thread an event loop lent (`anyio.to_thread`), wait on that loop for a
+    turn at the database; None outside such a thread (a CLI, the worker, a test).
+
+    While it waits, the thread lends its place in the loop's thread pool to another
+    request: a request holding the turn may itself be waiting for a thread, and a
+    pool full of threads waiting for it would never give it one (the stall of
+    decision 24)."""
+    try:
+        return anyio.from_thread.run(functools.partial(_turn_lent, db, writes))
+    except RuntimeError as e:
+        if "worker thread" not in str(e) and "event loop" not in str(e):
+            raise
+        return None
+
+
+async def _turn_lent(db: Database, writes: bool) -> Turn:
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens += 1
+    try:
+        return await db.take_turn(writes=writes)
+    finally:
+        limiter.total_tokens -= 1
+
+
+def units(db: Database, *, actor: str | None = None) -> Units:
+    """Units of work of `db`, each a transaction of its own, by `actor`."""
+
+    def unit() -> AbstractContextManager[Session]:
+        return unit_of_work(db, actor=actor)
+
+    return unit
+
+
+def within(session: Session) -> Units:
+    """Units that are all one transaction the caller already owns (each block only
+    flushes): for a caller that can afford to hold it across a provider's calls,
+    such as the demo loader or a test. Never for a request."""
+
+    @contextmanager
+    def unit() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    return unit

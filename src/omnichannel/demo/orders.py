@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from omnichannel.carts import service as carts
 from omnichannel.catalog import service as catalog
+from omnichannel.db.session import within
 from omnichannel.inventory import service as inventory
 from omnichannel.orders import marketplace
 from omnichannel.orders import service as orders
-from omnichannel.orders.rules import Fulfilment, OrderStatus, PaymentMethod
+from omnichannel.orders.rules import Fulfilment, OrderStatus
+from omnichannel.payments.service import PaymentMethod
 
 ADDRESS = {
     "street": "ul. Marszałkowska 84/92 m. 15",
@@ -89,12 +91,11 @@ def load_orders(
         method, token = rng.choice(
             [(PaymentMethod.CARD, "sandbox_ok"), (PaymentMethod.BLIK, "777123")]
         )
-        order = orders.checkout(
+        order = _checkout(
             session,
-            cart=cart,
-            seller=web,
-            actor="channel:web",
-            request=orders.CheckoutRequest(
+            cart,
+            web,
+            orders.CheckoutRequest(
                 currency="PLN",
                 fulfilment=Fulfilment.DELIVERY,
                 payment_method=method,
@@ -103,17 +104,16 @@ def load_orders(
             ),
         )
         for to in _PATH[: _PATH.index(stage) + 1] if stage in _PATH else []:
-            orders.move(session, order=order, to=to, actor="staff:demo")
+            _move(session, order, to)
         report.orders += 1
     rest = customer_ids[len(_WEB_STAGES) :]
     # Click&collect in Kraków, paid at pickup, waiting on the shelf.
     krakow = web.pickup_at[1]  # the stores in the demo's order: Warszawa, Kraków, Gdańsk
-    pickup = orders.checkout(
+    pickup = _checkout(
         session,
-        cart=_cart(session, web, rng.sample(pool, 1), rest[0]),
-        seller=web,
-        actor="channel:web",
-        request=orders.CheckoutRequest(
+        _cart(session, web, rng.sample(pool, 1), rest[0]),
+        web,
+        orders.CheckoutRequest(
             currency="PLN",
             fulfilment=Fulfilment.PICKUP,
             pickup_location_id=krakow,
@@ -121,19 +121,19 @@ def load_orders(
         ),
     )
     for to in (OrderStatus.ALLOCATED, OrderStatus.IN_FULFILMENT, OrderStatus.READY_FOR_PICKUP):
-        orders.move(session, order=pickup, to=to, actor="staff:demo")
+        _move(session, pickup, to)
     report.orders += 1
     # A till sale in Warsaw, paid in cash.
     till = carts.seller(session, code="pos-waw")
     till_pool = _in_stock(session, "pos-waw", variant_ids[:400])
-    orders.checkout(
+    _checkout(
         session,
-        cart=_cart(session, till, rng.sample(till_pool, 2), rest[1]),
-        seller=till,
-        actor="staff:demo",
-        request=orders.CheckoutRequest(
+        _cart(session, till, rng.sample(till_pool, 2), rest[1]),
+        till,
+        orders.CheckoutRequest(
             currency="PLN", fulfilment=Fulfilment.CARRY_OUT, payment_method=PaymentMethod.CASH
         ),
+        actor="staff:demo",
     )
     report.orders += 1
     # An Allegro order, imported.
@@ -166,6 +166,34 @@ def load_orders(
     waiting = _cart(session, app, rng.sample(pool, 2), rest[2])
     report.handoff_code = carts.issue_handoff(session, cart=waiting).code
     return report
+
+
+def _checkout(
+    session: Session,
+    cart: carts.Cart,
+    seller: carts.Seller,
+    request: orders.CheckoutRequest,
+    actor: str | None = None,
+) -> orders.Order:
+    # The demo loads in one transaction and the sandbox answers at once: the steps
+    # run inside it (`within`), where a request would commit before each call.
+    view = orders.checkout(
+        within(session),
+        open_cart=lambda _: (cart, seller),
+        actor=actor or f"channel:{seller.code}",
+        request=request,
+        answering=orders.ViewAnswer(),
+    )
+    return view.order
+
+
+def _move(session: Session, order: orders.Order, to: OrderStatus) -> None:
+    orders.move(
+        within(session),
+        order_id=order.id,
+        access=orders.Access(staff=True),
+        move=orders.Move(to, actor="staff:demo"),
+    )
 
 
 def _skus(session: Session, variant_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:

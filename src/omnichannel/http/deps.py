@@ -81,22 +81,28 @@ async def _unit_of(db: Database, *, read_only: bool) -> AsyncIterator[Session]:
     own thread when a `routing.Route` endpoint answers with a rendered response,
     otherwise here.
     """
-    async with db.turn(writes=not read_only):
+    turn = await db.take_turn(writes=not read_only)
+    try:
         # no I/O yet: the transaction begins at the first statement
-        current = RequestUnit(unit_of_work(db, read_only=read_only), read_only)
+        current = RequestUnit(unit_of_work(db, read_only=read_only), read_only, turn)
         session = current.unit.__enter__()
-        begin(current)
-        try:
-            yield session
-        except GeneratorExit as exc:  # closed without an answer: no awaiting here
-            current.finish(exc)
+    except BaseException:
+        turn.release()
+        raise
+    begin(current)
+    try:
+        yield session
+    except GeneratorExit as exc:  # closed without an answer: no awaiting here
+        current.finish(exc)
+        raise
+    except BaseException as exc:
+        if current.ended or not await anyio.to_thread.run_sync(current.finish, exc):
             raise
-        except BaseException as exc:
-            if current.ended or not await anyio.to_thread.run_sync(current.finish, exc):
-                raise
-        else:
-            if not current.ended:
-                await anyio.to_thread.run_sync(current.finish, None)
+    else:
+        if not current.ended:
+            await anyio.to_thread.run_sync(current.finish, None)
+    finally:
+        turn.release()  # once: a unit that ended early gave it back already
 
 
 # scope="function": the transaction commits when the endpoint returns, before the

@@ -35,7 +35,16 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from omnichannel.config import Settings
-from omnichannel.db.idempotency import HEADER, TTL, Answer, Claim, Replay, claim, store_answer
+from omnichannel.db.idempotency import (
+    HEADER,
+    TTL,
+    Answer,
+    Claim,
+    Replay,
+    claim,
+    release,
+    store_answer,
+)
 from omnichannel.http.deps import PrincipalDep, SessionDep, SettingsDep
 from omnichannel.http.routing import current_unit, defers
 from omnichannel.kernel import Principal
@@ -77,6 +86,7 @@ class Idempotency:
         self._session = session
         self._claim = claimed
         self._keyring = keyring
+        self._later = False
         self.answered = False
 
     @property
@@ -90,8 +100,10 @@ class Idempotency:
         *,
         headers: Mapping[str, str] | None = None,
         media_type: str = "application/json",
+        session: Session | None = None,
     ) -> Response:
-        """The endpoint's response; with a key, also stored as the answer to replay.
+        """The endpoint's response; with a key, also stored as the answer to replay, in
+        the request's transaction (or in `session`, a later one of the request's).
 
         `content` is a Pydantic model (serialised as FastAPI would, by alias), any
         JSON-able value, or None for an empty body.
@@ -101,16 +113,29 @@ class Idempotency:
         if self._claim is not None:
             kept = {**(headers or {}), "content-type": response.headers["content-type"]}
             sealed = self._keyring().seal(body.decode(), context=SEALED_CONTEXT)
-            store_answer(self._session, self._claim, Answer(status_code, sealed, kept))
+            store_answer(session or self._session, self._claim, Answer(status_code, sealed, kept))
         self.answered = True
         return response
+
+    def answer_later(self) -> None:
+        """The answer comes in a later transaction of this request (`respond(...,
+        session=)`): the first one may commit the key unanswered. Meanwhile a repeat
+        of the request is told it is still running (409 `idempotency_key_in_use`)."""
+        self._later = True
+
+    def forget(self, session: Session) -> None:
+        """Give the key up in `session` (the request ends refused after its first
+        transaction committed): a retry with it runs afresh."""
+        if self._claim is not None:
+            release(session, self._claim)
+        self.answered = True
 
     def check_answered(self) -> None:
         """After the endpoint: a claimed key must have been answered through `respond`.
 
         Committing otherwise would leave the key "in flight" for a day; fail instead
         (the request's transaction rolls back)."""
-        if self._claim is not None and not self.answered:
+        if self._claim is not None and not self.answered and not self._later:
             raise RuntimeError(
                 f"{self._claim.operation} claimed an {HEADER} but answered without `respond()`."
             )

@@ -30,6 +30,8 @@ from fastapi import Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from omnichannel.db.session import Turn
+
 Step = Callable[[], None]
 
 
@@ -39,6 +41,7 @@ class RequestUnit:
 
     unit: AbstractContextManager[Session]
     read_only: bool
+    turn: Turn | None = None  # the request's turn at the database, given back at the end
     before: list[Step] = field(default_factory=list)  # in the endpoint's thread, first
     checks: list[Step] = field(default_factory=list)  # before a commit
     ended: bool = False
@@ -46,21 +49,28 @@ class RequestUnit:
     def finish(self, exc: BaseException | None) -> bool:
         """Commit (no `exc`) or roll back; what `unit.__exit__` answers (False: re-raise).
 
-        A failing check rolls back and raises; so does a failing commit.
+        A failing check rolls back and raises; so does a failing commit. Either way
+        the request's turn is given back: others may write from here on.
         """
         if self.ended:
             return False
         self.ended = True
-        if exc is None:
-            try:
-                for check in self.checks:
-                    check()
-            except BaseException as failed:
-                self.unit.__exit__(type(failed), failed, failed.__traceback__)
-                raise
-        return bool(
-            self.unit.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
-        )
+        try:
+            if exc is None:
+                try:
+                    for check in self.checks:
+                        check()
+                except BaseException as failed:
+                    self.unit.__exit__(type(failed), failed, failed.__traceback__)
+                    raise
+            return bool(
+                self.unit.__exit__(
+                    type(exc) if exc else None, exc, exc.__traceback__ if exc else None
+                )
+            )
+        finally:
+            if self.turn is not None:
+                self.turn.release()
 
 
 _current: ContextVar[RequestUnit | None] = ContextVar("omni_request_unit", default=None)

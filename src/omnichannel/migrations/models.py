@@ -11,6 +11,7 @@ from omnichannel.events import models as events_models
 from omnichannel.inventory import models as inventory_models
 from omnichannel.locations import models as locations_models
 from omnichannel.orders import models as orders_models
+from omnichannel.payments import models as payments_models
 from omnichannel.payments import models_stored_value as stored_value_models
 from omnichannel.pricing import models as pricing_models
 from omnichannel.security import models as security_models
@@ -30,6 +31,7 @@ __all__ = [
     "metadata",
     "orders_models",
     "outbox_models",
+    "payments_models",
     "pricing_models",
     "security_models",
     "stored_value_models",

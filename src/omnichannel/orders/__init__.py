@@ -1,2 +1,1 @@
-"""Orders: checkout from a cart, orders from every channel, the order state machine
-and payments."""
+"""Orders: checkout from a cart, orders from every channel, the order state machine."""

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from omnichannel.carts import service as carts
 from omnichannel.http.deps import CartToken, PrincipalDep, SessionDep, require
 from omnichannel.http.errors import problem_responses
-from omnichannel.http.idempotency import RequiredIdempotency
+from omnichannel.http.idempotency import Idempotency, RequiredIdempotency
 from omnichannel.http.routing import Route
+from omnichannel.http.units import UnitsDep
 from omnichannel.kernel import Forbidden, Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import service
-from omnichannel.orders.order_errors import OrderStateConflict
 from omnichannel.orders.rules import OrderKind, OrderStatus
 from omnichannel.orders.schemas import (
     CancelIn,
@@ -39,9 +39,6 @@ from omnichannel.orders.schemas import (
 from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["orders"])
-
-# A customer cancels on their own only before the order is being fulfilled.
-CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED})
 
 Manager = Annotated[Principal, Depends(require(Permission.ORDERS_MANAGE))]
 
@@ -69,8 +66,9 @@ def _access(principal: Principal) -> service.Access:
     raise Forbidden("Reading orders needs orders:read (staff) or a signed-in customer.")
 
 
-def order_read(order: service.Order, *, personal: bool = False) -> OrderRead:
+def order_read(view: service.OrderView, *, personal: bool = False) -> OrderRead:
     """The public shape of an order; personal fields only for the customer themself."""
+    order = view.order
     return OrderRead(
         id=order.id,
         number=order.number,
@@ -132,19 +130,20 @@ def order_read(order: service.Order, *, personal: bool = False) -> OrderRead:
                     for op in p.operations
                 ],
             )
-            for p in order.payments
+            for p in view.payments
         ],
         pricing=order.pricing,
         contact=order.contact if personal else None,
         shipping_address=order.shipping_address if personal else None,
         billing_address=order.billing_address if personal else None,
-        receipt=_receipt(order) if order.kind == OrderKind.POS else None,
+        receipt=_receipt(view) if order.kind == OrderKind.POS else None,
         placed_at=order.placed_at,
         version=order.version,
     )
 
 
-def _receipt(order: service.Order) -> ReceiptRead:
+def _receipt(view: service.OrderView) -> ReceiptRead:
+    order = view.order
     return ReceiptRead(
         number=order.number,
         at=order.placed_at,
@@ -163,7 +162,7 @@ def _receipt(order: service.Order) -> ReceiptRead:
         vat=list(order.pricing.get("vat", [])),
         total=order.total,
         currency=order.currency,
-        paid_by=[p.method for p in order.payments],
+        paid_by=[p.method for p in view.payments],
     )
 
 
@@ -183,23 +182,46 @@ def checkout(
     data: CheckoutIn,
     caller: PlacerDep,
     idempotency: RequiredIdempotency,
-    session: SessionDep,
+    units: UnitsDep,
     token: CartToken = None,
 ) -> Response:
     principal = caller.principal
-    cart = carts.load(session, cart_id=cart_id, access=caller.access(token))
-    seller = caller.seller(session, data.channel)
-    order = service.checkout(
-        session,
-        cart=cart,
-        seller=seller,
+
+    def open_cart(session: Session) -> tuple[carts.Cart, carts.Seller]:
+        cart = carts.load(session, cart_id=cart_id, access=caller.access(token))
+        return cart, caller.seller(session, data.channel)
+
+    return service.checkout(
+        units,
+        open_cart=open_cart,
         actor=principal.actor,
         request=_request(data),
+        answering=_Answering(idempotency, principal),
     )
-    body = order_read(order, personal=_personal(principal, order))
-    return idempotency.respond(
-        status.HTTP_201_CREATED, body, headers={"Location": f"/api/v1/orders/{order.id}"}
-    )
+
+
+class _Answering:
+    """A checkout's answer through its `Idempotency-Key`: stored in the transaction
+    that ends the checkout, or the key given up when the payment is refused."""
+
+    def __init__(self, idempotency: Idempotency, principal: Principal) -> None:
+        self.idempotency = idempotency
+        self.principal = principal
+
+    def begin(self, session: Session) -> None:
+        self.idempotency.answer_later()
+
+    def answer(self, session: Session, view: service.OrderView) -> Response:
+        order = view.order
+        return self.idempotency.respond(
+            status.HTTP_201_CREATED,
+            order_read(view, personal=_personal(self.principal, order)),
+            headers={"Location": f"/api/v1/orders/{order.id}"},
+            session=session,
+        )
+
+    def refused(self, session: Session) -> None:
+        self.idempotency.forget(session)
 
 
 def _request(data: CheckoutIn) -> service.CheckoutRequest:
@@ -231,8 +253,8 @@ def _request(data: CheckoutIn) -> service.CheckoutRequest:
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_order(order_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> OrderRead:
-    order = service.load(session, order_id=order_id, access=_access(principal))
-    return order_read(order, personal=_personal(principal, order))
+    view = service.load_view(session, order_id=order_id, access=_access(principal))
+    return order_read(view, personal=_personal(principal, view.order))
 
 
 @router.get(
@@ -260,7 +282,10 @@ def list_orders(
             errors=[{"field": "customer_id", "message": "required", "type": "missing"}],
         )
     found = service.customer_orders(session, customer_id=whose, limit=limit, before=before)
-    return [order_read(o, personal=_personal(principal, o)) for o in found]
+    return [
+        order_read(v, personal=_personal(principal, v.order))
+        for v in service.view(session, orders=found)
+    ]
 
 
 @router.get(
@@ -290,58 +315,48 @@ def order_history(
     "/orders/{order_id}/transitions",
     response_model=OrderRead,
     summary="Move an order on: allocate, fulfil, ship, ready for pickup, deliver, collect, complete",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 def transition(
-    order_id: uuid.UUID, data: TransitionIn, principal: Manager, session: SessionDep
+    order_id: uuid.UUID, data: TransitionIn, principal: Manager, units: UnitsDep
 ) -> OrderRead:
-    order = service.load(session, order_id=order_id, access=service.Access(staff=True))
-    service.move(
-        session,
-        order=order,
-        to=data.to,
-        actor=principal.actor,
-        channel=_channel(session, principal, data.channel),
-        reason=data.reason,
+    view = service.move(
+        units,
+        order_id=order_id,
+        access=service.Access(staff=True),
+        move=service.Move(
+            data.to,
+            actor=principal.actor,
+            channel=principal.channel_code if principal.kind == "channel" else data.channel,
+            reason=data.reason,
+        ),
     )
-    return order_read(order)
+    return order_read(view)
 
 
 @router.post(
     "/orders/{order_id}/cancel",
     response_model=OrderRead,
     summary="Cancel the order or some lines: stock given back, payment voided or refunded",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 def cancel(
-    order_id: uuid.UUID, data: CancelIn, principal: PrincipalDep, session: SessionDep
+    order_id: uuid.UUID, data: CancelIn, principal: PrincipalDep, units: UnitsDep
 ) -> OrderRead:
-    if principal.kind == "customer":
-        access = _access(principal)
-    elif principal.can(Permission.ORDERS_MANAGE):
-        access = service.Access(staff=True)
-    else:
+    customer = principal.kind == "customer"
+    if not customer and not principal.can(Permission.ORDERS_MANAGE):
         raise Forbidden("Cancelling orders needs orders:manage or a signed-in customer.")
-    order = service.load(session, order_id=order_id, access=access)
-    if principal.kind == "customer" and order.status not in CUSTOMER_CANCELLABLE:
-        raise OrderStateConflict(
-            f"Order {order.number} is {order.status}: ask customer service to cancel it.",
-            current_status=order.status,
-        )
-    service.cancel(
-        session,
-        order=order,
-        actor=principal.actor,
-        channel=principal.channel_code,
-        reason=data.reason,
-        line_nos=data.lines,
+    view = service.move(
+        units,
+        order_id=order_id,
+        access=_access(principal) if customer else service.Access(staff=True),
+        move=service.Move(
+            OrderStatus.CANCELLED,
+            actor=principal.actor,
+            channel=principal.channel_code,
+            reason=data.reason,
+            line_nos=data.lines,
+            by_customer=customer,
+        ),
     )
-    return order_read(order, personal=_personal(principal, order))
-
-
-def _channel(session: Session, principal: Principal, named: str | None) -> str | None:
-    if principal.kind == "channel":
-        return principal.channel_code
-    if named is not None:
-        carts.seller(session, code=named)  # 422 when unknown
-    return named
+    return order_read(view, personal=_personal(principal, view.order))

@@ -13,11 +13,11 @@ from omnichannel.http.errors import problem_responses
 from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders import marketplace
+from omnichannel.orders import marketplace, service
 from omnichannel.orders.api import order_read
-from omnichannel.orders.rules import PaymentMethod
 from omnichannel.orders.schemas import OrderRead
 from omnichannel.orders.schemas_marketplace import MarketplaceOrderIn
+from omnichannel.payments.service import PaymentMethod
 from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["orders"])
@@ -49,7 +49,7 @@ def import_marketplace_order(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return order_read(order)
+    return order_read(service.view(session, orders=[order])[0])
 
 
 def _marketplace(data: MarketplaceOrderIn) -> marketplace.MarketplaceOrder:

@@ -2,8 +2,10 @@
 
 Re-quote the cart (the customer's segments, the cart's coupons, the delivery fee),
 check the total the buyer agreed to, attach an anonymous buyer to their profile by
-e-mail or phone, take the cart's stock over for the order, place the order, start
-the payment and close the cart, all in one transaction.
+e-mail or phone, take the cart's stock over for the order, place the order, open
+its payment and close the cart, all in one transaction (`place`). A payment a
+provider must authorise is asked for after that transaction commits, and its answer
+confirms the order or cancels it in a second one (`orders.flows.checkout`).
 
 The kind of order follows from the channel finishing it: a web or app checkout; a
 till sale (`carry_out` at a till: paid there, the goods leave at once); endless
@@ -24,15 +26,14 @@ from omnichannel.customers import service as customers
 from omnichannel.db import batched
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders import lifecycle, payments, providers
+from omnichannel.orders import lifecycle
+from omnichannel.orders.errors import PriceChanged
 from omnichannel.orders.models import Order
-from omnichannel.orders.order_errors import PriceChanged
 from omnichannel.orders.placing import Buyer, Placement, place, write_new
-from omnichannel.orders.rules import (
-    Fulfilment,
-    OrderKind,
-    PaymentMethod,
-)
+from omnichannel.orders.rules import Fulfilment, OrderKind
+from omnichannel.payments import service as payments
+
+PaymentMethod = payments.PaymentMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ def kind_for(seller: carts.Seller, fulfilment: Fulfilment) -> OrderKind:
 
 def _check(cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> None:
     if req.payment_token is not None:
-        providers.check_token(req.payment_token, field="payment.token")  # never card data
+        payments.check_token(req.payment_token, field="payment.token")  # never card data
     if not cart.lines:
         raise _bad(
             "lines", "the cart is empty", "empty_cart", "An empty cart cannot be checked out."
@@ -180,17 +181,30 @@ def _buyer(session: Session, cart: carts.Cart, seller: carts.Seller, req: Checko
     )
 
 
-def checkout(
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A placed order, its payment, and the authorisation to ask for once the
+    transaction that placed it commits (None: nothing to ask, the order is final)."""
+
+    order: Order
+    payment: payments.Payment
+    call: payments.Call | None
+
+
+def place_order(
     session: Session,
     *,
     cart: carts.Cart,
     seller: carts.Seller,
     actor: str,
     request: CheckoutRequest,
-) -> Order:
+) -> Placed:
     """Turn the cart into an order; 422 for a bad request, 409 naming the line that is
     out of stock or the new total when prices changed; nothing is written then.
 
+    A payment that needs no provider (cash, cash on delivery, pay at pickup, a
+    transfer) is settled here and the order moves on at once; one that does leaves
+    the order pending_payment, its stock reserved, until the answer is recorded.
     The order, its lines, moves and payment are written together at the end (one
     INSERT per table), then the cart's closing and every event (one outbox INSERT):
     a checkout is a request budget (DESIGN.md, performance).
@@ -237,18 +251,23 @@ def checkout(
             now=now,
             flush=False,
         )
-        payment = payments.start_payment(
+        payment, call = payments.open_payment(
             session,
-            order=order,
+            order_id=order.id,
+            order_number=order.number,
             method=request.payment_method,
             amount=order.total,
             currency=order.currency,
             token=request.payment_token,
+            customer_id=buyer.customer_id,  # store credit is spent only by its customer
+            # At a till the goods leave now: the card is charged, not only held.
+            capture=request.fulfilment == Fulfilment.CARRY_OUT,
         )
-        if payment not in order.payments:
-            order.payments.append(payment)
+        order.payment_status = payments.status_of([payment]).value
         lifecycle.after_payment(session, order=order, actor=actor, channel=seller.code)
-        if buyer.customer_id is not None and cart.customer_id is None:
+        if buyer.customer_id is not None and cart.customer_id is None and call is None:
+            # An anonymous cart becomes the buyer's once the order stands; one whose
+            # payment is still to be authorised stays the anonymous buyer's to reopen.
             cart.customer_id = buyer.customer_id
         write_new(session)  # the order before the cart that points at it
         if all(t.channel_id != seller.id for t in cart.touches):
@@ -256,7 +275,7 @@ def checkout(
             # there already, and the order records when it finished it.
             carts.touch(session, cart=cart, seller=seller, actor=actor, flush=False)
         carts.mark_ordered(session, cart=cart, order_id=order.id)
-    return order
+    return Placed(order, payment, call)
 
 
 def _journey(session: Session, cart: carts.Cart, seller: carts.Seller) -> list[str]:

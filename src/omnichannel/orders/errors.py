@@ -1,76 +1,23 @@
-"""Order and payment errors, each with its stable code."""
+"""Order errors, each with its stable code (payment errors live in `errors`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from omnichannel.kernel.errors import Conflict, DomainError, InvalidInput, NotFound
+from omnichannel.kernel.errors import Conflict, NotFound
 
 
-def field_error(field: str, message: str, type_: str) -> dict[str, Any]:
-    """One entry of a problem's `errors`."""
-    return {"field": field, "message": message, "type": type_}
+class OrderNotFound(NotFound):
+    """Unknown, or not yours: the two are not told apart."""
+
+    code = "order_not_found"
 
 
-class PaymentNotFound(NotFound):
-    code = "payment_not_found"
+class OrderStateConflict(Conflict):
+    """The state machine does not allow this move from the order's current state."""
+
+    code = "invalid_order_transition"
 
 
-class PaymentDeclined(DomainError):
-    """The provider refused the authorisation: nothing was written, pay another way."""
+class PriceChanged(Conflict):
+    """The total the customer agreed to is no longer the price: quote again."""
 
-    status = 402
-    code = "payment_declined"
-    title = "Payment declined"
-
-
-class PaymentProviderUnavailable(DomainError):
-    """The provider did not answer (or answered nonsense): nothing was written, retry."""
-
-    status = 503
-    code = "payment_provider_unavailable"
-    title = "Payment provider unavailable"
-
-
-class PaymentMoveRefused(Conflict):
-    """Capture after void, void after capture, refund of nothing captured…"""
-
-    code = "payment_transition_refused"
-
-
-class PaymentAmountExceeded(Conflict):
-    """More than is left to capture, or to refund."""
-
-    code = "payment_amount_exceeded"
-
-
-class UnknownPaymentProvider(InvalidInput):
-    code = "unknown_payment_provider"
-
-
-class PaymentMethodUnsupported(InvalidInput):
-    code = "payment_method_unsupported"
-
-
-class CardNumberRefused(InvalidInput):
-    """Something that looks like a card number was sent where a provider token belongs:
-    card data never reaches us, even by mistake."""
-
-    code = "card_number_refused"
-
-
-def move_refused(status: str, captured: int, amount: int, verb: str) -> PaymentMoveRefused:
-    """409 naming the payment's status (and how much of it was captured)."""
-    left = f" ({captured} of {amount} captured)" if captured else ""
-    return PaymentMoveRefused(
-        f"Cannot {verb} a payment that is {status}{left}.", payment_status=status
-    )
-
-
-def provider_unavailable(provider: str) -> PaymentProviderUnavailable:
-    """503: the provider could not be reached or answered nonsense; nothing changed."""
-    return PaymentProviderUnavailable(
-        f"The payment provider {provider} is not answering; nothing was charged "
-        "or changed. Try again shortly.",
-        provider=provider,
-    )
+    code = "price_changed"

@@ -7,6 +7,14 @@
 - `cancelled` (whole or some lines): the holds are given back and the payment voided
   or refunded for what was cancelled.
 
+A move that takes or gives back money is made in two transactions, never with a
+provider call inside one (promise 8): `begin` checks the move and marks the calls it
+needs pending on the payments; the caller commits and makes the calls; `end`, in a
+second transaction, records the answers and, when every one said yes, makes the move
+(`orders.flows` runs the three). A refusal leaves the order as it was (409); an
+unanswered call stays pending for the worker (503). A move that needs no provider
+(a transfer, cash, nothing to take) is made in the first transaction.
+
 A move the machine does not allow is a 409 naming the current state. Every move is a
 row in `order_transitions`, an `order.<state>` event and an entry on the customer's
 timeline.
@@ -14,7 +22,8 @@ timeline.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import inspect
@@ -24,28 +33,52 @@ from omnichannel.customers import service as customers
 from omnichannel.db import record_event
 from omnichannel.inventory import service as inventory
 from omnichannel.kernel import utcnow
-from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders import payments
-from omnichannel.orders.errors import PaymentMoveRefused
+from omnichannel.kernel.errors import DomainError, InvalidInput
+from omnichannel.orders.errors import OrderStateConflict
 from omnichannel.orders.models import Order, OrderLine
-from omnichannel.orders.order_errors import OrderStateConflict
 from omnichannel.orders.placing import event_payload, transition
 from omnichannel.orders.rules import (
+    CUSTOMER_CANCELLABLE,
     HOLDS_STOCK,
     Fulfilment,
     OrderStatus,
-    PaymentStatus,
     can_move,
 )
+from omnichannel.payments import service as payments
+from omnichannel.pricing import service as pricing
 
 S = OrderStatus
+P = payments.PaymentStatus
+K = payments.PaymentOperationKind
 
 _TIMELINE = {
     S.COLLECTED: customers.TimelineType.ORDER_COLLECTED,
     S.CANCELLED: customers.TimelineType.ORDER_CANCELLED,
 }
-# Payment settled enough to go ahead with the order.
-_SETTLED = frozenset({PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED, PaymentStatus.DUE})
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A move asked for: where to, by whom, and for a cancel, which lines."""
+
+    to: OrderStatus
+    actor: str
+    channel: str | None = None
+    reason: str | None = None
+    line_nos: Collection[int] | None = None  # a cancel of these lines only
+    by_customer: bool = False  # the customer themself (cancels only before fulfilment)
+
+
+@dataclass(slots=True)
+class Begun:
+    """What `begin` decided: the calls to make before the move can end (none: it is
+    made already)."""
+
+    calls: list[payments.Call] = field(default_factory=list)
+
+    @property
+    def remote(self) -> bool:
+        return any(c.remote for c in self.calls)
 
 
 def _record(
@@ -82,15 +115,14 @@ def _record(
 
 
 def after_payment(session: Session, *, order: Order, actor: str, channel: str | None) -> None:
-    """Confirm a freshly placed order whose payment is settled; a till sale also hands
-    the goods over at once (collected, then completed)."""
-    if order.payment_status not in _SETTLED:
-        return  # waiting for a transfer: stays pending_payment
+    """Confirm a placed order whose payment is settled; a till sale also hands the
+    goods over at once (collected, then completed: it was paid in full at the till)."""
+    if order.payment_status not in payments.SETTLED:
+        return  # waiting for a transfer or an authorisation: stays pending_payment
     now = utcnow()
     _record(session, order, S.CONFIRMED, actor=actor, channel=channel, now=now)
     if order.fulfilment == Fulfilment.CARRY_OUT:
         _goods_leave(session, order, now)
-        _settle(session, order)
         _record(
             session,
             order,
@@ -103,18 +135,89 @@ def after_payment(session: Session, *, order: Order, actor: str, channel: str | 
         _record(session, order, S.COMPLETED, actor=actor, channel=channel, now=now)
 
 
-def move(
-    session: Session,
-    *,
-    order: Order,
-    to: OrderStatus,
-    actor: str,
-    channel: str | None = None,
-    reason: str | None = None,
-) -> Order:
-    """Move the order on (allocate, start fulfilment, ship, ready for pickup, deliver,
-    collect, complete, cancel); 409 naming the current state if the move is not allowed."""
-    current = OrderStatus(order.status)
+def begin(
+    session: Session, *, order: Order, paid_with: Sequence[payments.Payment], move: Move
+) -> Begun:
+    """Check the move (409 naming the current state when the machine refuses it) and
+    decide the payment calls it needs, marked pending; with none that goes out to a
+    provider, record them and make the move now."""
+    to = _check(order, move)
+    if to == S.CANCELLED:
+        chosen, whole = _cancelled_lines(order, move.line_nos)
+        refund = sum(ln.total for ln in chosen) + (order.delivery if whole else 0)
+        calls = _money_back(session, paid_with, refund, whole=whole, reason=move.reason)
+    else:
+        calls = _captures(session, order, paid_with, to)
+    begun = Begun(calls)
+    if not begun.remote:
+        error = end(session, order=order, move=move, answers=[payments.call(c) for c in calls])
+        if error is not None:  # offline moves are records: they cannot be refused
+            raise error
+    return begun
+
+
+def end(
+    session: Session, *, order: Order, move: Move, answers: Sequence[payments.Answer]
+) -> DomainError | None:
+    """Record the answers to the move's calls and, when every one said yes, make the
+    move; otherwise the error to raise once this transaction (which keeps the answers)
+    has committed."""
+    changes = [payments.record(session, a) for a in answers]
+    sync_payment_status(session, order)
+    unanswered = [c for c in changes if c.in_flight]
+    if unanswered:
+        return payments.provider_unavailable(unanswered[0].payment.provider)
+    refused = [c for c in changes if not c.succeeded]
+    if refused:
+        c = refused[0]
+        return payments.PaymentMoveRefused(
+            f"The payment provider refused to {c.kind.value} the payment of order "
+            f"{order.number} ({c.message or 'no reason given'}); the order was not changed.",
+            payment_status=c.status.value,
+        )
+    to = _check(order, move)
+    if to == S.CANCELLED:
+        _cancel(session, order, move)
+        return None
+    now = utcnow()
+    if to in (S.SHIPPED, S.COLLECTED):
+        _goods_leave(session, order, now)
+    _record(session, order, to, actor=move.actor, channel=move.channel, reason=move.reason, now=now)
+    return None
+
+
+def cancel_unpaid(session: Session, *, order: Order, actor: str, reason: str) -> None:
+    """Cancel an order whose payment never went through (declined, or never answered):
+    its stock and its promotions' uses are given back; nothing was taken, so nothing
+    is refunded."""
+    _cancel(session, order, Move(S.CANCELLED, actor=actor, reason=reason))
+    pricing.release(session, order_ref=order.number)
+
+
+def sync_payment_status(
+    session: Session, order: Order, *, paid_with: list[payments.Payment] | None = None
+) -> list[payments.Payment]:
+    """Set the order's payment status from all its payments (read, unless the caller
+    has them all); returns them. Written with the order's next flush."""
+    if paid_with is None:
+        paid_with = payments.of_orders(session, order_ids=[order.id])[order.id]
+    status = payments.status_of(paid_with)
+    if order.payment_status != status.value:
+        order.payment_status = status.value
+        order.changed(utcnow())
+    return paid_with
+
+
+def open_amount(order: Order) -> int:
+    """What the order still charges: its total less the lines cancelled."""
+    return order.total - sum(ln.total for ln in order.lines if ln.cancelled == ln.quantity)
+
+
+# --- the parts of a move ------------------------------------------------------------------
+
+
+def _check(order: Order, move: Move) -> OrderStatus:
+    current, to = OrderStatus(order.status), move.to
     if not can_move(current, to):
         raise OrderStateConflict(
             f"Order {order.number} is {current.value}; it cannot become {to.value}.",
@@ -122,10 +225,28 @@ def move(
             target_status=to.value,
         )
     if to == S.CANCELLED:
-        return cancel(session, order=order, actor=actor, channel=channel, reason=reason)
-    if current == S.PENDING_PAYMENT and to == S.CONFIRMED:
-        _require_settled(order)
-    now = utcnow()
+        if move.by_customer and current not in CUSTOMER_CANCELLABLE:
+            raise OrderStateConflict(
+                f"Order {order.number} is {current.value}: ask customer service to cancel it.",
+                current_status=current.value,
+            )
+        if current not in HOLDS_STOCK:
+            raise OrderStateConflict(
+                f"Order {order.number} is {current.value}; it can no longer be cancelled "
+                "(a return takes goods back).",
+                current_status=current.value,
+            )
+        return to
+    if (
+        current == S.PENDING_PAYMENT
+        and to == S.CONFIRMED
+        and order.payment_status not in payments.SETTLED
+    ):
+        raise OrderStateConflict(
+            f"Order {order.number} is not paid yet (payment {order.payment_status}).",
+            current_status=order.status,
+            payment_status=order.payment_status,
+        )
     if to == S.READY_FOR_PICKUP and order.fulfilment != Fulfilment.PICKUP:
         raise OrderStateConflict(
             f"Order {order.number} is for {order.fulfilment}, not pickup.",
@@ -136,89 +257,62 @@ def move(
             f"Order {order.number} is for {order.fulfilment}: it is collected, not shipped.",
             current_status=current.value,
         )
-    if to in (S.SHIPPED, S.COLLECTED):
-        _goods_leave(session, order, now)
-    if to == S.SHIPPED and order.payment_status == PaymentStatus.AUTHORISED:
-        _settle(session, order)
-    if to in (S.COLLECTED, S.DELIVERED):
-        _settle(session, order)
-    _record(session, order, to, actor=actor, channel=channel, reason=reason, now=now)
-    return order
+    return to
 
 
-def cancel(
-    session: Session,
-    *,
-    order: Order,
-    actor: str,
-    channel: str | None = None,
-    reason: str | None = None,
-    line_nos: Collection[int] | None = None,
-) -> Order:
-    """Cancel the whole order, or some of its lines, before the goods leave: their holds
-    are given back exactly and the payment voided or refunded for what was cancelled.
-    Cancelling the last open line cancels the order."""
-    current = OrderStatus(order.status)
-    if current not in HOLDS_STOCK:
-        raise OrderStateConflict(
-            f"Order {order.number} is {current.value}; it can no longer be cancelled "
-            "(a return takes goods back).",
-            current_status=current.value,
-        )
+def _cancelled_lines(
+    order: Order, line_nos: Collection[int] | None
+) -> tuple[list[OrderLine], bool]:
+    """The open lines a cancel takes, and whether they are all that is left."""
     open_lines = [ln for ln in order.lines if ln.cancelled < ln.quantity]
-    if line_nos is not None:
-        known = {ln.line_no for ln in open_lines}
-        unknown = sorted(set(line_nos) - known)
-        if unknown or not line_nos:
-            raise InvalidInput(
-                f"Order {order.number} has no open line {unknown[0] if unknown else ''}.".strip(),
-                errors=[{"field": "lines", "message": "not an open line", "type": "unknown_line"}],
-            )
-        chosen = [ln for ln in open_lines if ln.line_no in set(line_nos)]
-    else:
-        chosen = open_lines
+    if line_nos is None:
+        return open_lines, True
+    known = {ln.line_no for ln in open_lines}
+    unknown = sorted(set(line_nos) - known)
+    if unknown or not line_nos:
+        raise InvalidInput(
+            f"Order {order.number} has no open line {unknown[0] if unknown else ''}.".strip(),
+            errors=[{"field": "lines", "message": "not an open line", "type": "unknown_line"}],
+        )
+    chosen = [ln for ln in open_lines if ln.line_no in set(line_nos)]
+    return chosen, len(chosen) == len(open_lines)
+
+
+def _cancel(session: Session, order: Order, move: Move) -> None:
+    """Give the holds of the cancelled lines back exactly and record the cancel;
+    cancelling the last open line cancels the order."""
+    chosen, whole = _cancelled_lines(order, move.line_nos)
     now = utcnow()
     for line in chosen:
-        _release(session, line, now)
+        if line.reservation_id is not None:
+            inventory.release(session, reservation_id=line.reservation_id, owner=None, now=now)
         line.cancelled = line.quantity
-    whole = len(chosen) == len(open_lines)
-    refund = sum(ln.total for ln in chosen) + (order.delivery if whole else 0)
-    _give_money_back(session, order, refund, whole=whole, reason=reason)
     if whole:
-        _record(session, order, S.CANCELLED, actor=actor, channel=channel, reason=reason, now=now)
-    else:
-        order.changed(now)
-        session.flush()
-        record_event(
+        _record(
             session,
-            aggregate_type="order",
-            aggregate_id=order.id,
-            sequence=order.version,
-            type="order.lines_cancelled",
-            payload=event_payload(
-                order, channel=channel, lines=[ln.line_no for ln in chosen], refund=refund
-            ),
+            order,
+            S.CANCELLED,
+            actor=move.actor,
+            channel=move.channel,
+            reason=move.reason,
+            now=now,
         )
-    return order
-
-
-def open_amount(order: Order) -> int:
-    """What the order still charges: its total less the lines cancelled."""
-    return order.total - sum(ln.total for ln in order.lines if ln.cancelled == ln.quantity)
-
-
-def _require_settled(order: Order) -> None:
-    if order.payment_status not in _SETTLED:
-        raise OrderStateConflict(
-            f"Order {order.number} is not paid yet (payment {order.payment_status}).",
-            current_status=order.status,
-            payment_status=order.payment_status,
-        )
-
-
-def _release(session: Session, line: OrderLine, now: datetime) -> None:
-    if line.reservation_id is not None:
-        inventory.release(session, reservation_id=line.reservation_id, owner=None, now=now)
+        return
+    order.changed(now)
+    session.flush()
+    record_event(
+        session,
+        aggregate_type="order",
+        aggregate_id=order.id,
+        sequence=order.version,
+        type="order.lines_cancelled",
+        payload=event_payload(
+            order,
+            channel=move.channel,
+            lines=[ln.line_no for ln in chosen],
+            refund=sum(ln.total for ln in chosen),
+        ),
+    )
 
 
 def _goods_leave(session: Session, order: Order, now: datetime) -> None:
@@ -234,43 +328,59 @@ def _goods_leave(session: Session, order: Order, now: datetime) -> None:
             )
 
 
-def _settle(session: Session, order: Order) -> None:
-    """Capture what the order still charges, once the goods are on their way or handed
-    over: payment by payment (a gift card first, then the card), never more than each
-    one covers; a provider refusing the capture stops the move (409, nothing changed)."""
-    left = open_amount(order) - sum(p.captured - p.refunded for p in order.payments)
-    for payment in order.payments:
+def _captures(
+    session: Session, order: Order, paid_with: Sequence[payments.Payment], to: OrderStatus
+) -> list[payments.Call]:
+    """What to capture when the goods leave (shipped: an authorised payment;
+    collected or delivered: what is due too): what the order still charges, payment
+    by payment (a gift card first, then the card), never more than each one covers."""
+    if to not in (S.SHIPPED, S.COLLECTED, S.DELIVERED):
+        return []
+    takes = {P.AUTHORISED} if to == S.SHIPPED else {P.AUTHORISED, P.DUE}
+    left = open_amount(order) - sum(p.captured - p.refunded for p in paid_with)
+    calls = []
+    for payment in paid_with:
         if left <= 0:
             break
-        if payment.status in (PaymentStatus.AUTHORISED, PaymentStatus.DUE):
+        if P(payment.status) in takes:
             amount = min(left, payment.amount - payment.captured)
-            _succeeded(payments.capture(session, payment=payment, amount=amount), order)
+            calls.append(payments.request(session, payment=payment, kind=K.CAPTURE, amount=amount))
             left -= amount
+    return calls
 
 
-def _give_money_back(
-    session: Session, order: Order, amount: int, *, whole: bool, reason: str | None
-) -> None:
+def _money_back(
+    session: Session,
+    paid_with: Sequence[payments.Payment],
+    amount: int,
+    *,
+    whole: bool,
+    reason: str | None,
+) -> list[payments.Call]:
     """Void what was only promised (whole cancels) and refund what was taken, up to
-    `amount`; a provider refusing stops the cancel (409, nothing changed)."""
-    for payment in order.payments:
-        if payment.status in (PaymentStatus.AUTHORISED, PaymentStatus.DUE, PaymentStatus.PENDING):
+    `amount`."""
+    calls = []
+    for payment in paid_with:
+        status = P(payment.status)
+        if status in (P.AUTHORISED, P.DUE, P.PENDING):
             if whole and payment.captured == 0:
-                _succeeded(payments.void(session, payment=payment), order)
-        elif payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+                calls.append(payments.request(session, payment=payment, kind=K.VOID))
+        elif status in (P.CAPTURED, P.PARTIALLY_REFUNDED):
             due = min(amount, payment.captured - payment.refunded)
             if due > 0:
-                change = payments.refund(
-                    session, payment=payment, amount=due, reason=reason or "order cancelled"
+                calls.append(
+                    payments.request(
+                        session,
+                        payment=payment,
+                        kind=K.REFUND,
+                        amount=due,
+                        reason=reason or "order cancelled",
+                    )
                 )
-                _succeeded(change, order)
                 amount -= due
-
-
-def _succeeded(change: payments.PaymentChange, order: Order) -> None:
-    if not change.succeeded:
-        raise PaymentMoveRefused(
-            f"The payment provider refused to {change.kind} the payment of order "
-            f"{order.number} ({change.message or 'no reason given'}); nothing was changed.",
-            payment_status=change.status.value,
-        )
+        elif status is P.AUTHORISING:
+            raise payments.PaymentInProgress(
+                f"The payment of order {payment.order_id} is being authorised; try again shortly.",
+                retry_after=1,
+            )
+    return calls

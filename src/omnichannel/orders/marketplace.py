@@ -23,12 +23,15 @@ from omnichannel.carts.service import Seller
 from omnichannel.catalog import service as catalog
 from omnichannel.customers import service as customers
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders import lifecycle, payments
+from omnichannel.orders import lifecycle
 from omnichannel.orders.models import Order
 from omnichannel.orders.placing import Buyer, Placement, place
 from omnichannel.orders.queries import Access, load
-from omnichannel.orders.rules import Fulfilment, OrderKind, PaymentMethod
+from omnichannel.orders.rules import Fulfilment, OrderKind
+from omnichannel.payments import service as payments
 from omnichannel.pricing import service as pricing
+
+PaymentMethod = payments.PaymentMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +140,16 @@ def import_order(
         if again is None:
             raise
         return again, False
-    payment = payments.start_payment(
+    # Settled by the marketplace, or cash on delivery: no provider to ask.
+    payment, _ = payments.open_payment(
         session,
-        order=order,
+        order_id=order.id,
+        order_number=order.number,
         method=data.payment_method,
         amount=order.total,
         currency=order.currency,
     )
-    if payment not in order.payments:
-        order.payments.append(payment)
+    order.payment_status = payments.status_of([payment]).value
     lifecycle.after_payment(session, order=order, actor=actor, channel=seller.code)
     return order, True
 

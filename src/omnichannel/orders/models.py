@@ -1,4 +1,4 @@
-"""Orders, their lines, their state history, payments and payment operations.
+"""Orders, their lines and their state history (payments are the payments domain's).
 
 An order is a snapshot: prices, VAT, promotions, the buyer's contact and addresses
 as they were at checkout, so later changes to price lists or the profile never
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from omnichannel.customers.crypto import SealedJSON
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
 from omnichannel.db.types import BigIntPK, JSONDoc
-from omnichannel.kernel import new_id, utcnow
+from omnichannel.kernel import utcnow
 
 
 class Order(IdMixin, TimestampMixin, VersionedMixin, Base):
@@ -76,9 +76,6 @@ class Order(IdMixin, TimestampMixin, VersionedMixin, Base):
 
     lines: Mapped[list[OrderLine]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="OrderLine.line_no"
-    )
-    payments: Mapped[list[Payment]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", order_by="Payment.created_at"
     )
 
     @declared_attr.directive
@@ -147,50 +144,4 @@ class OrderTransition(Base):
     actor: Mapped[str] = mapped_column(String(128))
     channel: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Payment(IdMixin, TimestampMixin, Base):
-    """What the order is paid with. Card data never comes here: the provider keeps
-    it and gives back a reference."""
-
-    __tablename__ = "payments"
-
-    order_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
-    method: Mapped[str] = mapped_column(String(24))  # PaymentMethod
-    provider: Mapped[str] = mapped_column(String(32))
-    provider_ref: Mapped[str | None] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(24))  # PaymentStatus
-    currency: Mapped[str] = mapped_column(String(3))
-    amount: Mapped[int]
-    captured: Mapped[int] = mapped_column(default=0)
-    refunded: Mapped[int] = mapped_column(default=0)
-
-    operations: Mapped[list[PaymentOperation]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", order_by="PaymentOperation.at"
-    )
-
-    __table_args__ = (
-        CheckConstraint("amount >= 0", name="amount_not_negative"),
-        CheckConstraint("captured >= 0 AND captured <= amount", name="captured_range"),
-        CheckConstraint("refunded >= 0 AND refunded <= captured", name="refunded_range"),
-    )
-
-
-class PaymentOperation(Base):
-    """Every call made to the provider and what it answered."""
-
-    __tablename__ = "payment_operations"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    payment_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("payments.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(16))  # PaymentOperationKind
-    amount: Mapped[int]
-    succeeded: Mapped[bool]
-    provider_ref: Mapped[str | None] = mapped_column(String(128))
-    message: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,9 +2,10 @@
 
 Reserve every line atomically (one location per line, the channel's locations in
 order), take the promotions' and coupons' limited uses, write the order as a
-snapshot (prices, VAT, promotions, buyer, addresses), start the payment, record the
-events and the customer's timeline. All of it in the caller's transaction: when any
-step fails, the caller's rollback leaves nothing half-created.
+snapshot (prices, VAT, promotions, buyer, addresses), record the events and the
+customer's timeline; the payment is the caller's next step. All of it in the
+caller's transaction: when any step fails, the caller's rollback leaves nothing
+half-created.
 """
 
 from __future__ import annotations
@@ -25,15 +26,10 @@ from omnichannel.inventory import service as inventory
 from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.rules import OwnerType
 from omnichannel.kernel import Money, new_id, utcnow
-from omnichannel.orders.models import (
-    Order,
-    OrderLine,
-    OrderTransition,
-    Payment,
-    PaymentOperation,
-)
+from omnichannel.orders.models import Order, OrderLine, OrderTransition
 from omnichannel.orders.numbers import new_number
-from omnichannel.orders.rules import Fulfilment, OrderKind, OrderStatus, PaymentStatus
+from omnichannel.orders.rules import Fulfilment, OrderKind, OrderStatus
+from omnichannel.payments import service as payments
 from omnichannel.pricing import service as pricing
 
 
@@ -102,7 +98,7 @@ def place(
         version=1,
         kind=placement.kind,
         status=OrderStatus.PENDING_PAYMENT,
-        payment_status=PaymentStatus.PENDING,
+        payment_status=payments.PaymentStatus.PENDING,
         customer_id=buyer.customer_id,
         cart_id=placement.cart_id,
         origin_channel_id=placement.origin_channel_id,
@@ -145,7 +141,6 @@ def place(
             )
             for ql, loc in zip(quote.lines, chosen, strict=True)
         ],
-        payments=[],
     )
     session.add(order)
     session.add(
@@ -183,9 +178,10 @@ def place(
 
 
 def write_new(session: Session) -> None:
-    """Write the orders built in this session with `flush=False` (and their lines,
-    moves, payments and operations): one INSERT per table, no unit-of-work flush."""
-    insert_new(session, Order, OrderLine, OrderTransition, Payment, PaymentOperation)
+    """Write the orders built in this session with `flush=False` (their lines and
+    moves, then their payments): one INSERT per table, no unit-of-work flush."""
+    insert_new(session, Order, OrderLine, OrderTransition)
+    payments.write_new(session)
 
 
 def event_payload(order: Order, **extra: Any) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from omnichannel.customers import service as customers
-from omnichannel.orders.models import Order, OrderTransition, Payment
-from omnichannel.orders.order_errors import OrderNotFound
+from omnichannel.orders.errors import OrderNotFound
+from omnichannel.orders.models import Order, OrderTransition
 
 MAX_PAGE = 100
 
@@ -31,15 +31,16 @@ class Access:
 
 
 def _with_children() -> tuple[ExecutableOption, ...]:
-    return (
-        selectinload(Order.lines),
-        selectinload(Order.payments).selectinload(Payment.operations),
-    )
+    return (selectinload(Order.lines),)
 
 
-def load(session: Session, *, order_id: uuid.UUID, access: Access) -> Order:
-    """One order with its lines and payments; 404 when unknown or not the caller's."""
-    order = session.scalar(select(Order).where(Order.id == order_id).options(*_with_children()))
+def load(session: Session, *, order_id: uuid.UUID, access: Access, fresh: bool = False) -> Order:
+    """One order with its lines; 404 when unknown or not the caller's. `fresh`: read
+    again even if the session holds it already."""
+    q = select(Order).where(Order.id == order_id).options(*_with_children())
+    if fresh:
+        q = q.execution_options(populate_existing=True)
+    order = session.scalar(q)
     if order is None or not access.sees(order):
         raise OrderNotFound(f"Order {order_id} does not exist.")
     return order

@@ -1,4 +1,4 @@
-"""The order state machine, order kinds and payment methods: plain values, no I/O."""
+"""The order state machine and order kinds: plain values, no I/O."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ HOLDS_STOCK = frozenset(
 )
 
 
+# A customer cancels on their own only before the order is being fulfilled.
+CUSTOMER_CANCELLABLE = frozenset({S.PENDING_PAYMENT, S.CONFIRMED})
+
+
 def can_move(current: OrderStatus, target: OrderStatus) -> bool:
     return target in TRANSITIONS[current]
 
@@ -60,39 +64,6 @@ class Fulfilment(StrEnum):
     DELIVERY = "delivery"  # shipped to an address
     PICKUP = "pickup"  # collected at a store (click&collect)
     CARRY_OUT = "carry_out"  # a till sale: the customer takes the goods
-
-
-class PaymentMethod(StrEnum):
-    CARD = "card"
-    BLIK = "blik"
-    BANK_TRANSFER = "bank_transfer"
-    CASH_ON_DELIVERY = "cash_on_delivery"
-    PAY_AT_PICKUP = "pay_at_pickup"
-    GIFT_CARD = "gift_card"  # gift card or store credit
-    CASH = "cash"  # at the till
-    MARKETPLACE = "marketplace"  # settled by the marketplace
-
-
-# Paid later, in person: the order is confirmed without an authorisation.
-PAY_LATER = frozenset({PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.PAY_AT_PICKUP})
-
-
-class PaymentStatus(StrEnum):
-    PENDING = "pending"  # waiting for the customer or the provider
-    AUTHORISED = "authorised"
-    CAPTURED = "captured"
-    PARTIALLY_REFUNDED = "partially_refunded"
-    REFUNDED = "refunded"
-    VOIDED = "voided"
-    FAILED = "failed"
-    DUE = "due"  # paid in person later (cash on delivery, pay at pickup)
-
-
-class PaymentOperationKind(StrEnum):
-    AUTHORISE = "authorise"
-    CAPTURE = "capture"
-    VOID = "void"
-    REFUND = "refund"
 
 
 MAX_LINES = 100

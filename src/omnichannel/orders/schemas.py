@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from omnichannel.contract import InputModel
 from omnichannel.customers.schemas import AddressIn, Email, PersonName, Phone
-from omnichannel.orders.rules import MAX_LINES, Fulfilment, OrderStatus, PaymentMethod
+from omnichannel.orders.rules import MAX_LINES, Fulfilment, OrderStatus
+from omnichannel.payments.service import PaymentMethod
 
 MAX_TOTAL = 10_000_000_000  # 100 million in minor units
 

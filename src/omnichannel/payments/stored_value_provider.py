@@ -23,13 +23,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
-import anyio.from_thread
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from omnichannel.db import Database, unit_of_work
-from omnichannel.db.session import DatabaseBusy, Turn
+from omnichannel.db.session import DatabaseBusy, turn_in_thread
 from omnichannel.kernel.errors import Forbidden
 from omnichannel.payments import codes
 from omnichannel.payments import stored_value as sv
@@ -161,7 +160,7 @@ class StoredValueProvider:
         of a request does (decisions 24): a thread-pool thread must not wait for
         SQLite's writer lock. A database that cannot be reached or stays busy is a
         provider that did not answer: the payment service asks again later."""
-        turn = _request_turn(self.db, writes=not read_only)
+        turn = turn_in_thread(self.db, writes=not read_only)
         try:
             with unit_of_work(self.db, read_only=read_only, actor=ACTOR) as session:
                 yield session
@@ -171,13 +170,6 @@ class StoredValueProvider:
         finally:
             if turn is not None:
                 turn.release()
-
-
-def _request_turn(db: Database, *, writes: bool) -> Turn | None:
-    try:
-        return anyio.from_thread.run(partial(db.take_turn, writes=writes))
-    except RuntimeError:  # not a thread an event loop lent: a CLI, the worker, a test
-        return None
 
 
 def _hold_id(reference: str) -> uuid.UUID | None:

@@ -69,3 +69,43 @@ def test_twelve_audited_reads_on_two_threads_all_get_their_answer(
     with _narrow_app(settings, committing_db) as c:
         answers = _at_once(lambda: c.get(f"/api/v1/customers/{customer}/timeline", headers=headers))
     assert answers == [200] * REQUESTS
+
+
+def test_twelve_card_checkouts_on_two_threads_all_get_their_answer(
+    settings: Settings, committing_db: Database
+) -> None:
+    """Each checkout's second transaction waits for a turn from inside its thread; the
+    thread lends its place meanwhile, so the requests holding turns get threads."""
+    from tests.api.commerce.test_checkout_api import CHECKOUT
+    from tests.integration.commerce.conftest import build_store
+
+    with unit_of_work(committing_db, actor="setup") as s:
+        store = build_store(s)
+        _, secret = issue_api_key(
+            s,
+            channel_id=store.seller("web").id,
+            data=ApiKeyCreate(name="shop", scopes=[Scope.CARTS_WRITE, Scope.ORDERS_WRITE]),
+        )
+    web = {"X-Api-Key": secret}
+    with _narrow_app(settings, committing_db) as c:
+        carts = []
+        for _ in range(REQUESTS):
+            cart = c.post("/api/v1/carts", json={}, headers=web).json()
+            h = {**web, "X-Cart-Token": cart["token"]}
+            line = {"variant_id": str(store.v("TS-S")), "quantity": 1}
+            assert c.post(f"/api/v1/carts/{cart['id']}/lines", json=line, headers=h).is_success
+            carts.append((cart["id"], h))
+        queue = list(carts)
+        lock = threading.Lock()
+
+        def checkout() -> httpx.Response:
+            with lock:
+                cart_id, h = queue.pop()
+            return c.post(
+                f"/api/v1/carts/{cart_id}/checkout",
+                json=CHECKOUT,
+                headers={**h, "Idempotency-Key": f"co-{cart_id}"},
+            )
+
+        answers = _at_once(checkout)
+    assert answers == [201] * REQUESTS

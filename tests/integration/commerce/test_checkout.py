@@ -22,9 +22,12 @@ from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.models import Reservation, StockMovement
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import service as orders
-from omnichannel.orders.models import OrderTransition
-from omnichannel.orders.order_errors import OrderStateConflict, PriceChanged
-from omnichannel.orders.rules import Fulfilment, OrderStatus, PaymentMethod
+from omnichannel.orders.errors import OrderStateConflict, PriceChanged
+from omnichannel.orders.models import Order, OrderTransition
+from omnichannel.orders.rules import Fulfilment, OrderStatus
+from omnichannel.payments.errors import PaymentDeclined
+from omnichannel.payments.service import PaymentMethod
+from tests import ordering
 from tests.integration.commerce.conftest import DELIVERY, KRAKOW_STOCK, WAREHOUSE_STOCK, Store
 
 ADDRESS = {"street": "ul. Długa 45", "postcode": "80-827", "city": "Gdańsk", "country": "PL"}
@@ -46,7 +49,7 @@ def _request(**kw: object) -> orders.CheckoutRequest:
 def _checkout(
     session: Session, store: Store, cart: carts.Cart, channel: str = "web", **kw: object
 ) -> orders.Order:
-    return orders.checkout(
+    return ordering.checkout(
         session,
         cart=cart,
         seller=store.seller(channel),
@@ -171,25 +174,32 @@ def test_a_changed_price_is_told_before_anything_is_taken(session: Session, stor
     assert _checkout(session, store, cart, expected_total=4999 + DELIVERY).total == 4999 + DELIVERY
 
 
-def test_a_declined_payment_leaves_nothing_behind(session: Session, store: Store) -> None:
-    from omnichannel.orders.errors import PaymentDeclined
-
+def test_a_declined_payment_cancels_the_order_and_gives_everything_back(
+    session: Session, store: Store
+) -> None:
     cart = store.cart(session, TS_S=1)
     session.commit()
     with pytest.raises(PaymentDeclined):
         _checkout(session, store, cart, payment_token="sandbox_declined")
-    session.rollback()
-    assert store.orders(session) == 0
+    (order,) = session.scalars(select(Order).where(Order.cart_id == cart.id)).all()
+    assert (order.status, order.payment_status) == ("cancelled", "failed")
     assert store.level(session, "TS-S", store.warehouse) == (WAREHOUSE_STOCK, 0)
-    assert cart.status == "open"
+    held = session.scalars(
+        select(Reservation.status).where(Reservation.owner_id == str(order.id))
+    ).all()
+    assert set(held) == {"released"}
+    cart = carts.load(session, cart_id=cart.id, access=carts.Access(staff=True))
+    assert (cart.status, cart.order_id) == ("open", None)
+    again = _checkout(session, store, cart)  # the buyer pays another way
+    assert (again.status, again.cart_id) == ("confirmed", cart.id)
 
 
 def test_shipping_sells_the_stock_and_captures_the_payment(session: Session, store: Store) -> None:
     order = _checkout(session, store, store.cart(session, TS_S=2))
     for to in ("allocated", "in_fulfilment", "shipped"):
-        orders.move(session, order=order, to=OrderStatus(to), actor="staff:wh")
+        ordering.move(session, order=order, to=OrderStatus(to), actor="staff:wh")
     assert store.level(session, "TS-S", store.warehouse) == (WAREHOUSE_STOCK - 2, 0)
-    (payment,) = order.payments
+    (payment,) = ordering.payments_of(session, order)
     assert (payment.status, payment.captured) == ("captured", order.total)
     sold = session.scalar(
         select(func.sum(StockMovement.quantity)).where(
@@ -197,8 +207,8 @@ def test_shipping_sells_the_stock_and_captures_the_payment(session: Session, sto
         )
     )
     assert sold == -2
-    orders.move(session, order=order, to=OrderStatus.DELIVERED, actor="carrier")
-    orders.move(session, order=order, to=OrderStatus.COMPLETED, actor="system")
+    ordering.move(session, order=order, to=OrderStatus.DELIVERED, actor="carrier")
+    ordering.move(session, order=order, to=OrderStatus.COMPLETED, actor="system")
     history = session.scalars(
         select(OrderTransition.to_status)
         .where(OrderTransition.order_id == order.id)
@@ -220,45 +230,45 @@ def test_a_move_the_machine_does_not_allow_names_the_current_state(
 ) -> None:
     order = _checkout(session, store, store.cart(session, TS_S=1))
     with pytest.raises(OrderStateConflict) as e:
-        orders.move(session, order=order, to=OrderStatus.SHIPPED, actor="t")
+        ordering.move(session, order=order, to=OrderStatus.SHIPPED, actor="t")
     assert e.value.extra["current_status"] == "confirmed"
     assert "confirmed" in e.value.detail
     for to in ("allocated", "in_fulfilment"):
-        orders.move(session, order=order, to=OrderStatus(to), actor="t")
+        ordering.move(session, order=order, to=OrderStatus(to), actor="t")
     with pytest.raises(OrderStateConflict):  # a delivery order is shipped, not collected
-        orders.move(session, order=order, to=OrderStatus.READY_FOR_PICKUP, actor="t")
+        ordering.move(session, order=order, to=OrderStatus.READY_FOR_PICKUP, actor="t")
 
 
 def test_cancelling_gives_back_exactly_what_was_reserved(session: Session, store: Store) -> None:
     other = _checkout(session, store, store.cart(session, TS_S=3))
     order = _checkout(session, store, store.cart(session, TS_S=2, KS_1=1))
     assert store.level(session, "TS-S", store.warehouse) == (WAREHOUSE_STOCK, 5)
-    orders.cancel(session, order=order, actor="t", reason="changed my mind")
+    ordering.cancel(session, order=order, actor="t", reason="changed my mind")
     assert order.status == "cancelled"
     assert store.level(session, "TS-S", store.warehouse) == (WAREHOUSE_STOCK, 3)
     assert store.level(session, "KS-1", store.warehouse) == (WAREHOUSE_STOCK, 0)
-    assert order.payments[0].status == "voided"
+    assert ordering.payments_of(session, order)[0].status == "voided"
     held = session.scalars(
         select(Reservation.status).where(Reservation.owner_id == str(order.id))
     ).all()
     assert set(held) == {"released"}
     with pytest.raises(OrderStateConflict):
-        orders.cancel(session, order=order, actor="t")
+        ordering.cancel(session, order=order, actor="t")
     assert other.status == "confirmed"
 
 
 def test_cancelling_a_line_releases_it_and_charges_the_rest(session: Session, store: Store) -> None:
     order = _checkout(session, store, store.cart(session, TS_S=1, KS_1=1))
-    orders.cancel(session, order=order, actor="t", line_nos=[2])
+    ordering.cancel(session, order=order, actor="t", line_nos=[2])
     assert order.status == "confirmed"
     assert store.level(session, "KS-1", store.warehouse) == (WAREHOUSE_STOCK, 0)
     assert orders.open_amount(order) == 4999 + DELIVERY
     for gone in ([7], [2]):
         with pytest.raises(InvalidInput):
-            orders.cancel(session, order=order, actor="t", line_nos=gone)
+            ordering.cancel(session, order=order, actor="t", line_nos=gone)
     for to in ("allocated", "in_fulfilment", "shipped"):
-        orders.move(session, order=order, to=OrderStatus(to), actor="t")
-    assert order.payments[0].captured == 4999 + DELIVERY
+        ordering.move(session, order=order, to=OrderStatus(to), actor="t")
+    assert ordering.payments_of(session, order)[0].captured == 4999 + DELIVERY
 
 
 def test_pay_at_pickup_is_captured_when_collected(session: Session, store: Store) -> None:
@@ -274,7 +284,9 @@ def test_pay_at_pickup_is_captured_when_collected(session: Session, store: Store
     )
     assert (order.status, order.payment_status, order.delivery) == ("confirmed", "due", 0)
     for to in ("allocated", "in_fulfilment", "ready_for_pickup", "collected"):
-        orders.move(session, order=order, to=OrderStatus(to), actor="staff:krk", channel="pos-krk")
+        ordering.move(
+            session, order=order, to=OrderStatus(to), actor="staff:krk", channel="pos-krk"
+        )
     assert order.payment_status == "captured"
     assert store.level(session, "TS-M", store.warehouse) == (WAREHOUSE_STOCK - 1, 0)
 
@@ -288,7 +300,7 @@ def test_a_cart_from_the_app_finished_at_the_till_is_one_order_with_its_journey(
     opened, _ = carts.open_by_code(
         session, code=code, seller=store.seller("pos-krk"), actor="staff:kasa"
     )
-    order = orders.checkout(
+    order = ordering.checkout(
         session,
         cart=opened,
         seller=store.seller("pos-krk"),
@@ -365,7 +377,7 @@ def test_a_pending_transfer_keeps_the_order_waiting(session: Session, store: Sto
     )
     assert (order.status, order.payment_status) == ("pending_payment", "pending")
     with pytest.raises(OrderStateConflict):
-        orders.move(session, order=order, to=OrderStatus.CONFIRMED, actor="t")
+        ordering.move(session, order=order, to=OrderStatus.CONFIRMED, actor="t")
 
 
 def test_erasing_a_customer_pseudonymises_their_orders(session: Session, store: Store) -> None:

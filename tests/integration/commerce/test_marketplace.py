@@ -12,7 +12,7 @@ from omnichannel.customers.schemas import CustomerCreate
 from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import marketplace
-from omnichannel.orders.rules import PaymentMethod
+from omnichannel.payments.service import PaymentMethod
 from tests.integration.commerce.conftest import WAREHOUSE_STOCK, Store
 
 

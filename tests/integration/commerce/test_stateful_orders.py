@@ -34,8 +34,10 @@ from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.models import StockLevel
 from omnichannel.kernel import DomainError
 from omnichannel.orders import service as orders
-from omnichannel.orders.order_errors import OrderStateConflict
-from omnichannel.orders.rules import Fulfilment, OrderStatus, PaymentMethod
+from omnichannel.orders.errors import OrderStateConflict
+from omnichannel.orders.rules import Fulfilment, OrderStatus
+from omnichannel.payments.service import PaymentMethod
+from tests import ordering
 from tests.integration.commerce.conftest import Store, build_store
 
 Key = tuple[uuid.UUID, uuid.UUID]
@@ -147,7 +149,7 @@ class Checkouts(RuleBasedStateMachine):
                     actor="t",
                     add=True,
                 )
-            order = orders.checkout(
+            order = ordering.checkout(
                 self.session,
                 cart=cart,
                 seller=self.web,
@@ -185,7 +187,7 @@ class Checkouts(RuleBasedStateMachine):
             placed.status = "cancelled"
 
         self.apply(
-            model, lambda: orders.cancel(self.session, order=self._order(order_id), actor="t")
+            model, lambda: ordering.cancel(self.session, order=self._order(order_id), actor="t")
         )
 
     @rule(order_id=placed)
@@ -207,7 +209,7 @@ class Checkouts(RuleBasedStateMachine):
             if order.status != OrderStatus.CONFIRMED:
                 raise OrderStateConflict("not confirmed")
             for to in (OrderStatus.ALLOCATED, OrderStatus.IN_FULFILMENT, OrderStatus.SHIPPED):
-                orders.move(self.session, order=order, to=to, actor="t")
+                ordering.move(self.session, order=order, to=to, actor="t")
 
         self.apply(model, service)
 

@@ -22,6 +22,8 @@ from omnichannel.db.idempotency import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     claim,
+    release,
+    release_abandoned,
     store_answer,
     sweep_expired,
 )
@@ -121,6 +123,30 @@ def test_the_sweeper_deletes_expired_keys_in_batches_and_keeps_live_ones(
     assert sweep_expired(session, now=now, batch=3) == 2
     assert sweep_expired(session, now=now, batch=3) == 0
     assert session.scalars(select(IdempotencyKey.key)).all() == ["live"]
+
+
+def test_a_key_given_up_after_a_refusal_lets_a_retry_run_afresh(session: Session) -> None:
+    assert claim(session, asked()) is None
+    session.commit()  # committed unanswered: the provider is being asked
+    with pytest.raises(IdempotencyKeyInUse):
+        claim(session, asked())
+    release(session, asked())
+    session.commit()
+    assert claim(session, asked()) is None
+
+
+def test_keys_left_unanswered_by_a_dead_request_are_given_up_once_settled(
+    session: Session,
+) -> None:
+    now = utcnow()
+    assert claim(session, asked("abandoned"), now=now - timedelta(minutes=20)) is None
+    assert claim(session, asked("answered"), now=now - timedelta(minutes=20)) is None
+    store_answer(session, asked("answered"), answer())
+    assert claim(session, asked("running"), now=now - timedelta(minutes=1)) is None
+    session.commit()
+    assert release_abandoned(session, older_than=timedelta(minutes=15), now=now) == 1
+    kept = session.scalars(select(IdempotencyKey.key).order_by(IdempotencyKey.key)).all()
+    assert kept == ["answered", "running"]
 
 
 def test_a_claim_and_its_answer_are_two_statements(session: Session, engine) -> None:  # type: ignore[no-untyped-def]

@@ -1,12 +1,15 @@
 """The `sandbox` payment provider: for the demo and the tests, never for real money.
 
-Deterministic, offline and instant: no network, no sleeping. It keeps no state;
-what it needs to know later is in the reference it hands out, so it answers the same
-in every worker and after a restart. The amounts (capture at most what is
-authorised, refund at most what is captured, void only before capture) are kept by
-the payment service on the payment row, as for every provider.
+Deterministic and offline: no network. Its answers follow from the token (and later
+from the reference it handed out), so they are the same in every worker and after a
+restart; only `lookup` remembers, in this process, the authorisations it answered
+(the last 10,000), as a provider's own records would. `delay_ms` makes every call
+take that long, as a real provider's round trip does (`OMNI_SANDBOX_DELAY_MS`), so
+tests can show that nobody waits for it inside a transaction. The amounts (capture
+at most what is authorised, refund at most what is captured, void only before
+capture) are kept by the payment service on the payment row, as for every provider.
 
-What it does, by method:
+It handles the methods a provider holds money for (`rules.ONLINE`):
 
 - card: the token decides. `sandbox_ok` authorises, `sandbox_declined` declines,
   `sandbox_error` raises `ProviderError` (the provider is down).
@@ -15,30 +18,28 @@ What it does, by method:
   Any other token is declined.
 - BLIK: the token is the 6-digit code; `000000` declines, any other authorises.
 - gift card or store credit: `sandbox_gc_<balance>` authorises up to that balance.
-- bank transfer: pending (awaiting the transfer) until `payments.confirm_transfer`
-  records that the money arrived, as a real provider's notification would.
-- cash on delivery, pay at pickup: nothing to authorise, the amount is due; it is
-  captured when the goods are handed over and the cash taken.
-- cash at the till, marketplace: captured at once.
 
-`sandbox_error` raises for every method that takes a token.
+`sandbox_error` raises for every method.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
+from collections import OrderedDict
 
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders.errors import field_error
-from omnichannel.orders.providers import (
+from omnichannel.payments.errors import field_error
+from omnichannel.payments.providers import (
     SANDBOX,
     AuthoriseRequest,
     AuthoriseResult,
     OperationResult,
     ProviderError,
 )
-from omnichannel.orders.rules import PaymentMethod, PaymentStatus
+from omnichannel.payments.rules import ONLINE, PaymentMethod, PaymentStatus
 
 M = PaymentMethod
 
@@ -56,14 +57,7 @@ _CAPTURE_FAILS = PREFIX + "ce_"  # references whose captures raise
 _BLIK = re.compile(r"^\d{6}$")
 _GIFT_CARD = re.compile(r"^" + GIFT_CARD_PREFIX + r"(\d{1,12})$")
 
-# Paid later, in person, or already paid: no token and nothing to decline.
-_NO_TOKEN: dict[PaymentMethod, tuple[PaymentStatus, str]] = {
-    M.BANK_TRANSFER: (PaymentStatus.PENDING, "Awaiting the bank transfer"),
-    M.CASH_ON_DELIVERY: (PaymentStatus.DUE, "To be paid in cash on delivery"),
-    M.PAY_AT_PICKUP: (PaymentStatus.DUE, "To be paid when collected"),
-    M.CASH: (PaymentStatus.CAPTURED, "Paid in cash at the till"),
-    M.MARKETPLACE: (PaymentStatus.CAPTURED, "Settled by the marketplace"),
-}
+REMEMBERED = 10_000  # authorisations `lookup` can answer for
 
 
 def _ref(prefix: str = PREFIX) -> str:
@@ -74,16 +68,39 @@ class SandboxProvider:
     """The built-in test and demo provider (see the module docstring)."""
 
     name = SANDBOX
-    methods = frozenset(PaymentMethod)
+    methods = ONLINE
+
+    def __init__(self, *, delay_ms: int = 0) -> None:
+        self.delay_ms = delay_ms
+        self._answered: OrderedDict[str, AuthoriseResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _wait(self) -> None:
+        if self.delay_ms > 0:
+            time.sleep(self.delay_ms / 1000)  # a provider's round trip
 
     def authorise(self, request: AuthoriseRequest) -> AuthoriseResult:
+        self._wait()
+        with self._lock:
+            earlier = self._answered.get(request.reference)
+        if earlier is not None:  # asked again under the same key: the same answer
+            return earlier
+        result = self._authorise(request)
+        if result.ok and request.capture:
+            result = AuthoriseResult(True, PaymentStatus.CAPTURED, result.reference, "Charged")
+        with self._lock:
+            self._answered[request.reference] = result
+            while len(self._answered) > REMEMBERED:
+                self._answered.popitem(last=False)
+        return result
+
+    def lookup(self, reference: str) -> AuthoriseResult | None:
+        self._wait()
+        with self._lock:
+            return self._answered.get(reference)
+
+    def _authorise(self, request: AuthoriseRequest) -> AuthoriseResult:
         method, token = request.method, request.token
-        if method in _NO_TOKEN:
-            status, message = _NO_TOKEN[method]
-            if method is M.BANK_TRANSFER:
-                ref = _ref()
-                return AuthoriseResult(True, status, ref, f"{message}; title: {ref}")
-            return AuthoriseResult(True, status, _ref(), message)
         if not token:
             raise InvalidInput(
                 f"A {method.value} payment needs the token from the provider's form.",
@@ -135,7 +152,8 @@ class SandboxProvider:
             )
         return AuthoriseResult(True, PaymentStatus.AUTHORISED, _ref(), "Gift card authorised")
 
-    def capture(self, reference: str, amount: int) -> OperationResult:
+    def capture(self, reference: str, amount: int, *, key: str) -> OperationResult:
+        self._wait()
         if not reference.startswith(PREFIX) or amount <= 0:
             return OperationResult(False, None, "Not a sandbox payment, or nothing to capture.")
         if reference.startswith(_CAPTURE_FAILS):
@@ -144,12 +162,14 @@ class SandboxProvider:
             return OperationResult(False, None, "The authorisation has expired.")
         return OperationResult(True, _ref(), "Captured")
 
-    def void(self, reference: str) -> OperationResult:
+    def void(self, reference: str, *, key: str) -> OperationResult:
+        self._wait()
         if not reference.startswith(PREFIX):
             return OperationResult(False, None, "Not a sandbox payment.")
         return OperationResult(True, _ref(), "Voided")
 
-    def refund(self, reference: str, amount: int) -> OperationResult:
+    def refund(self, reference: str, amount: int, *, key: str) -> OperationResult:
+        self._wait()
         if not reference.startswith(PREFIX) or amount <= 0:
             return OperationResult(False, None, "Not a sandbox payment, or nothing to refund.")
         return OperationResult(True, _ref(), "Refunded")

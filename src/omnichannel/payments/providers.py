@@ -12,6 +12,12 @@ a deterministic stand-in for the demo and the tests, never for real money.
 The rules that depend on what already happened (capture at most what is authorised,
 refund at most what is captured, void only before capture) are kept by the payment
 service on the payment row, for every provider; a provider only says yes or no.
+
+Every call carries our idempotency key (the payment's id for an authorisation, the
+operation's key for the rest), so a call repeated after a crash or a timeout cannot
+move the money twice; `lookup` says what became of an authorisation we asked for
+when its answer never reached us. No call is ever made inside a database
+transaction (promise 8): see `payments.operations`.
 """
 
 from __future__ import annotations
@@ -21,12 +27,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders.errors import (
+from omnichannel.payments.errors import (
     CardNumberRefused,
     UnknownPaymentProvider,
     field_error,
 )
-from omnichannel.orders.rules import PaymentMethod, PaymentStatus
+from omnichannel.payments.rules import PaymentMethod, PaymentStatus
 
 SANDBOX = "sandbox"
 
@@ -75,8 +81,8 @@ def redact_card_numbers(text: str) -> str:
 
 
 class ProviderError(Exception):
-    """The provider could not be reached, or failed: a transient error. Nothing is known
-    to have happened; the caller rolls back and may try again."""
+    """The provider could not be reached, or failed: a transient error. Whether anything
+    happened is unknown; asking again with the same idempotency key is safe."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,7 @@ class AuthoriseRequest:
     currency: str  # ISO 4217
     token: str | None = None  # from the provider's client-side SDK; never a card number
     description: str = ""  # shown on the customer's statement or transfer title
+    capture: bool = False  # take the money at once (a sale at a till), not only hold it
 
     def __post_init__(self) -> None:
         if not isinstance(self.method, PaymentMethod):
@@ -101,13 +108,18 @@ class AuthoriseRequest:
                 "A payment is for a positive amount in minor units.",
                 errors=[field_error("amount", "must be a positive integer", "greater_than")],
             )
-        if not _CURRENCY.match(self.currency):
-            raise InvalidInput(
-                f"Currency {self.currency!r} is not an ISO 4217 code.",
-                errors=[field_error("currency", "three capital letters", "currency")],
-            )
+        check_currency(self.currency)
         if self.token is not None:
             check_token(self.token)
+
+
+def check_currency(currency: str) -> None:
+    """Refuse anything but three capital letters (422)."""
+    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+        raise InvalidInput(
+            f"Currency {currency!r} is not an ISO 4217 code.",
+            errors=[field_error("currency", "three capital letters", "currency")],
+        )
 
 
 def check_token(token: str, *, field: str = "token") -> None:
@@ -168,13 +180,26 @@ class PaymentProvider(Protocol):
         """The payment methods it handles."""
         ...
 
-    def authorise(self, request: AuthoriseRequest) -> AuthoriseResult: ...
+    def authorise(self, request: AuthoriseRequest) -> AuthoriseResult:
+        """Take or hold `request.amount`; idempotent on `request.reference`."""
+        ...
 
-    def capture(self, reference: str, amount: int) -> OperationResult: ...
+    def lookup(self, reference: str) -> AuthoriseResult | None:
+        """What became of the authorisation asked for under `reference` (our payment
+        id); None if the provider never received it."""
+        ...
 
-    def void(self, reference: str) -> OperationResult: ...
+    def capture(self, reference: str, amount: int, *, key: str) -> OperationResult:
+        """Take `amount` of the authorisation `reference`; idempotent on `key`."""
+        ...
 
-    def refund(self, reference: str, amount: int) -> OperationResult: ...
+    def void(self, reference: str, *, key: str) -> OperationResult:
+        """Release the authorisation `reference`; idempotent on `key`."""
+        ...
+
+    def refund(self, reference: str, amount: int, *, key: str) -> OperationResult:
+        """Give back `amount` of what was captured; idempotent on `key`."""
+        ...
 
 
 _registry: dict[str, PaymentProvider] = {}
@@ -189,8 +214,8 @@ def provider_for(name: str) -> PaymentProvider:
     """The registered provider of that name; 422 `unknown_payment_provider` if none."""
     provider = _registry.get(name)
     if provider is None and name == SANDBOX:
-        # Imported here: the sandbox module builds on this one.
-        from omnichannel.orders.sandbox import SandboxProvider
+        # Imported here: the sandbox module builds on this one (a cycle otherwise).
+        from omnichannel.payments.sandbox import SandboxProvider
 
         provider = _registry.setdefault(SANDBOX, SandboxProvider())
     if provider is None:

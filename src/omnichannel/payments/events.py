@@ -1,48 +1,24 @@
-"""What payments say about themselves: the order's one payment status, the events
-each operation records, and provider words cleaned of anything like a card number."""
+"""What payments say about themselves: the events each operation records, and
+provider words cleaned of anything like a card number."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from omnichannel.db import record_event
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.orders.errors import field_error
-from omnichannel.orders.models import Order, Payment
-from omnichannel.orders.providers import redact_card_numbers
-from omnichannel.orders.rules import PaymentOperationKind, PaymentStatus
+from omnichannel.payments.errors import field_error
+from omnichannel.payments.models import Payment
+from omnichannel.payments.providers import redact_card_numbers
+from omnichannel.payments.rules import PaymentOperationKind, PaymentStatus
 
 S = PaymentStatus
 K = PaymentOperationKind
 
-# No longer standing: they count for nothing in the order's status.
-DEAD = frozenset({S.VOIDED, S.FAILED})
 MESSAGE_LENGTH = 500  # payment_operations.message
 MAX_REASON = 200
-
-
-def payment_status_of(payments: Iterable[Payment]) -> PaymentStatus:
-    """One status for an order from all its payments: refunds first, then the least
-    advanced of those still standing (pending < due < authorised < captured).
-    Voided and failed payments count only when nothing else stands."""
-    every = list(payments)
-    live = [p for p in every if S(p.status) not in DEAD]
-    if not live:
-        if not every:
-            return S.PENDING
-        return S.VOIDED if any(S(p.status) is S.VOIDED for p in every) else S.FAILED
-    captured = sum(p.captured for p in live)
-    refunded = sum(p.refunded for p in live)
-    if refunded:
-        return S.REFUNDED if refunded >= captured else S.PARTIALLY_REFUNDED
-    statuses = {S(p.status) for p in live}
-    for status in (S.PENDING, S.DUE, S.AUTHORISED):
-        if status in statuses:
-            return status
-    return S.CAPTURED
 
 
 def clean(message: str | None) -> str | None:
@@ -62,7 +38,6 @@ _STARTED_TYPES = {S.PENDING: "payment.pending", S.DUE: "payment.due"}
 def record(
     session: Session,
     payment: Payment,
-    order: Order,
     kind: PaymentOperationKind,
     amount: int,
     ok: bool,
@@ -79,8 +54,7 @@ def record(
         type_ = _TYPES[kind]
     payload: dict[str, Any] = {
         "payment_id": str(payment.id),
-        "order_id": str(order.id),
-        "order_number": order.number,
+        "order_id": str(payment.order_id),
         "operation": kind.value,
         "succeeded": ok,
         "amount": amount,
@@ -92,7 +66,6 @@ def record(
         "authorised": payment.amount,
         "captured": payment.captured,
         "refunded": payment.refunded,
-        "order_payment_status": order.payment_status,
         "message": clean(message),
     }
     if reason is not None:

@@ -1,0 +1,2 @@
+"""Payments: providers and their registry, the sandbox, payments and every call
+made about them; authorise, capture, void, refund, never inside a transaction."""
