@@ -25,6 +25,7 @@ from omnichannel.api.app import create_app
 from omnichannel.config import Settings
 from omnichannel.db import Database, make_engine
 from omnichannel.db.migrate import upgrade
+from omnichannel.db.session import refuse_writes
 from omnichannel.migrations.models import metadata
 
 POSTGRES_URL = os.environ.get("OMNI_TEST_POSTGRES_URL")
@@ -83,6 +84,8 @@ class IsolatedDatabase(Database):
             expire_on_commit=False,
             autoflush=False,
         )
+        if read_only:
+            refuse_writes(session)  # as the real read-only sessions do
         return session
 
 

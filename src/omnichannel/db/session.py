@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import anyio.from_thread
 import anyio.to_thread
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from omnichannel.db.engine import READ_ONLY, backend_name, make_engine
@@ -23,6 +23,33 @@ from omnichannel.db.engine import READ_ONLY, backend_name, make_engine
 
 class DatabaseBusy(Exception):
     """A writer waited longer than the busy timeout for its turn."""
+
+
+class ReadOnlySessionWrite(RuntimeError):
+    """A write through a session that only reads: it would never be committed (an
+    audited read must take a writer's session, `WritingSessionDep`)."""
+
+
+def refuse_writes(target: Session | sessionmaker[Session]) -> None:
+    """Make a read-only session (or every session of a factory) fail loudly on a
+    write (a flush with changes, an INSERT, UPDATE or DELETE) instead of losing it
+    when the read ends by rolling back."""
+    event.listen(target, "before_flush", _refuse_flush)
+    event.listen(target, "do_orm_execute", _refuse_dml)
+
+
+def _refuse_flush(session: Session, _context: object, _instances: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionWrite(
+            "this session only reads; its changes would be lost: use a writer's session"
+        )
+
+
+def _refuse_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySessionWrite(
+            "this session only reads; the statement's change would be lost: use a writer's session"
+        )
 
 
 class Turn:
@@ -91,6 +118,7 @@ class Database:
         self._reader = sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=False
         )
+        refuse_writes(self._reader)
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000) -> Database:

@@ -1,19 +1,27 @@
 """The request's unit of work, and routes that end it in the endpoint's own thread.
 
-A plain `def` endpoint runs in the thread pool; every other hop between the event
-loop and the pool (a `def` dependency, a commit) costs a thread switch under the
-GIL, which measured about 0.4 ms per hop on a busy 2-core server (decisions.md 25).
-A `Route` endpoint therefore does, in the one thread it already runs in, what would
-otherwise take hops of its own:
+One rule for every endpoint: **the request's transaction commits when the endpoint
+function returns, in the thread that ran it, after its answer is rendered; an error
+rolls it back.** A newcomer's endpoint is a plain `def` taking `SessionDep` (or
+`UnitsDep`, when it calls a provider between two transactions: `http.units`),
+returning a response model or a `Response`; `docs/request-lifecycle.md` follows one
+request from the socket to the commit.
+
+How: a plain `def` endpoint runs in the thread pool, and every other hop between
+the event loop and the pool (a `def` dependency, a commit) costs a thread switch
+under the GIL, about 0.4 ms on a busy 2-core server (decisions.md 25). A `Route`
+endpoint therefore does, in the one thread it already runs in:
 
 - before its body: the work dependencies deferred to it (claiming an
   `Idempotency-Key`, `http.idempotency`);
-- after its body, when it returned a rendered `Response` (nothing is left to read
-  from the session): the checks that must pass before a commit, then the commit.
+- after its body: render the answer as FastAPI would (`Route.render`: validated
+  against the response model, serialised by alias, the status and headers the
+  endpoint set on its `Response` parameter), run the checks that must pass before a
+  commit, then commit; or roll back when the body raised.
 
-An endpoint that returns a model still commits when `get_session` exits, after
-FastAPI has serialised the model from the open session. Either way the commit comes
-before the response is sent, and runs exactly once.
+Only a route FastAPI must render itself (no response model, or a response class of
+its own) commits when `get_session` exits, after FastAPI rendered it; the commit
+still comes before the response is sent, and runs exactly once.
 """
 
 from __future__ import annotations
@@ -27,7 +35,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Response
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
+from fastapi.utils import is_body_allowed_for_status_code
 from sqlalchemy.orm import Session
 
 from omnichannel.db.session import Turn
@@ -86,14 +97,43 @@ def current_unit() -> RequestUnit | None:
 
 
 class Route(APIRoute):
-    """An API route whose `def` endpoint runs its request's deferred steps and, when
-    it answers with a rendered `Response`, ends its unit of work in its own thread."""
+    """An API route whose `def` endpoint runs its request's deferred steps, renders
+    its answer and ends its unit of work, all in its own thread."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         self.defers = not inspect.iscoroutinefunction(endpoint)
         if self.defers:
-            endpoint = _in_one_thread(endpoint)
+            endpoint = _in_one_thread(endpoint, self)
         super().__init__(path, endpoint, **kwargs)
+
+    def render(self, content: Any, arguments: dict[str, Any]) -> Any:
+        """The endpoint's answer as FastAPI would send it (validated against the
+        response model, serialised by alias, with the status and headers the endpoint
+        set on its `Response` parameter); `content` unchanged where FastAPI must
+        render it itself (no response model, or a response class of its own)."""
+        field = self.response_field
+        if field is None or not isinstance(self.response_class, DefaultPlaceholder):
+            return content
+        value, errors = field.validate(content, {}, loc=("response",))
+        if errors:
+            raise ResponseValidationError(errors=errors, body=content)
+        body = field.serialize_json(
+            value,
+            include=self.response_model_include,
+            exclude=self.response_model_exclude,
+            by_alias=self.response_model_by_alias,
+            exclude_unset=self.response_model_exclude_unset,
+            exclude_defaults=self.response_model_exclude_defaults,
+            exclude_none=self.response_model_exclude_none,
+        )
+        sub = next((v for v in arguments.values() if isinstance(v, Response)), None)
+        status_code = (sub.status_code if sub is not None else None) or self.status_code or 200
+        response = Response(body, status_code=status_code, media_type="application/json")
+        if not is_body_allowed_for_status_code(status_code):
+            response.body = b""
+        if sub is not None:
+            response.headers.raw.extend(sub.headers.raw)
+        return response
 
 
 def defers(route: object) -> bool:
@@ -101,17 +141,24 @@ def defers(route: object) -> bool:
     return isinstance(route, Route) and route.defers
 
 
-def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def _in_one_thread(endpoint: Callable[..., Any], route: Route) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         unit = _current.get()
         if unit is None:  # an endpoint without a session
             return endpoint(*args, **kwargs)
-        for step in unit.before:
-            step()
-        result = endpoint(*args, **kwargs)
+        try:
+            for step in unit.before:
+                step()
+            result = endpoint(*args, **kwargs)
+            if not isinstance(result, Response):
+                result = route.render(result, kwargs)
+        except BaseException as exc:
+            if not unit.finish(exc):  # rolled back here, in this thread
+                raise
+            return None
         if isinstance(result, Response):
-            unit.finish(None)
+            unit.finish(None)  # after the answer is rendered: nothing reads the session later
         return result
 
     return run

@@ -1,7 +1,7 @@
-"""A `routing.Route` endpoint claims its Idempotency-Key and, when it answers with a
-rendered response, commits in its own thread; nothing else about the request's
-transaction changes: an error still commits nothing, a claimed key must still be
-answered, and a model answer still commits after it was serialised."""
+"""One rule for every `routing.Route` endpoint: its transaction commits when it
+returns, in its own thread, after its answer is rendered (a model answer too:
+serialised from the open session first); an error commits nothing, in that thread;
+a claimed Idempotency-Key must be answered."""
 
 from __future__ import annotations
 
@@ -157,13 +157,14 @@ def test_a_rendered_answer_commits_in_the_endpoints_own_thread(
     assert _stored(db, "ST-R1") == 1
 
 
-def test_a_model_answer_commits_after_it_is_serialised_from_the_open_session(
+def test_a_model_answer_is_serialised_from_the_open_session_then_commits_in_the_same_thread(
     api: TestClient, admin: Headers, db: Database
 ) -> None:
     r = _post(api, "model/ST-M1", headers=admin)
     assert r.status_code == 201
-    assert r.json()["code"] == "ST-M1"
+    assert r.json() == {"code": "ST-M1", "name": "Location ST-M1"}
     assert seen["steps"] == ["endpoint", "serialised", "finish"]
+    assert seen["finish_thread"] == seen["endpoint_thread"]
     assert _stored(db, "ST-M1") == 1
 
 
@@ -173,6 +174,7 @@ def test_an_endpoint_that_fails_after_writing_commits_nothing(
     r = _post(api, "failing/ST-F1", headers=admin)
     assert r.status_code == 500
     assert isinstance(seen["finish_exc"], RuntimeError)
+    assert seen["finish_thread"] == seen["endpoint_thread"]  # rolled back there
     assert _stored(db, "ST-F1") == 0
 
 

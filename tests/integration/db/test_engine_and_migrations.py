@@ -1,5 +1,6 @@
 """The database is configured as promised and the migrations match the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
@@ -31,12 +32,15 @@ def test_postgresql_is_reached_through_psycopg_3(engine: Engine) -> None:
     assert engine.dialect.driver == "psycopg"
 
 
-def test_a_read_only_unit_of_work_never_commits(committing_db: Database) -> None:
+def test_a_read_only_unit_of_work_refuses_to_write_and_never_commits(
+    committing_db: Database,
+) -> None:
     from sqlalchemy import func, select
 
     from omnichannel.db import OutboxEvent, record_event, unit_of_work
+    from omnichannel.db.session import ReadOnlySessionWrite
 
-    with unit_of_work(committing_db, read_only=True) as s:
+    with pytest.raises(ReadOnlySessionWrite), unit_of_work(committing_db, read_only=True) as s:
         record_event(s, aggregate_type="t", aggregate_id="x", sequence=1, type="t", payload={})
     with unit_of_work(committing_db, read_only=True) as s:
         assert s.scalar(select(func.count()).select_from(OutboxEvent)) == 0
