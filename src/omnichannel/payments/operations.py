@@ -31,16 +31,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import CursorResult, Table, inspect, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import CursorResult, Table, inspect, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from omnichannel.db.bulk import insert_new
 from omnichannel.kernel import new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.payments import events
+from omnichannel.payments.calls import UNANSWERED, Answer, Call
 from omnichannel.payments.errors import (
     PaymentAlreadySettled,
     PaymentAmountExceeded,
@@ -53,11 +54,11 @@ from omnichannel.payments.errors import (
 from omnichannel.payments.models import Payment, PaymentOperation
 from omnichannel.payments.providers import (
     AuthoriseRequest,
-    ProviderError,
     check_currency,
     check_token,
     provider_for,
 )
+from omnichannel.payments.queries import get_payment
 from omnichannel.payments.rules import (
     CAN_CAPTURE,
     CAN_REFUND,
@@ -81,35 +82,6 @@ K = PaymentOperationKind
 _REF = 128  # payments.provider_ref
 _PENDING = ("pending_kind", "pending_amount", "pending_key", "pending_reason", "pending_since")
 _payments: Table = Payment.__table__  # type: ignore[assignment]
-UNANSWERED = "The payment provider did not answer."
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A move decided (and marked pending) in one transaction, to be made after it
-    commits. Holds the token of an authorisation in memory only."""
-
-    payment_id: uuid.UUID
-    provider: str
-    kind: PaymentOperationKind
-    amount: int
-    key: uuid.UUID  # the idempotency key the provider receives
-    remote: bool  # False: no provider involved (offline methods)
-    provider_ref: str | None = None  # the authorisation a capture, void or refund moves
-    reason: str | None = None
-    authorise: AuthoriseRequest | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What the provider said to a call; `reached` False when it could not be asked."""
-
-    call: Call
-    ok: bool
-    reached: bool = True
-    status: PaymentStatus | None = None  # an authorisation's: where the money is now
-    reference: str | None = None
-    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,52 +96,6 @@ class PaymentChange:
     status: PaymentStatus
     message: str | None
     in_flight: bool = False  # the provider did not answer: the call stays pending
-
-
-# --- reads ---------------------------------------------------------------------------
-
-
-def get_payment(session: Session, *, payment_id: uuid.UUID) -> Payment:
-    """One payment with its operations; 404 `payment_not_found` if there is none."""
-    payment = session.scalar(
-        select(Payment)
-        .where(Payment.id == payment_id)
-        .options(selectinload(Payment.operations))
-        .execution_options(populate_existing=True)
-    )
-    if payment is None:
-        raise PaymentNotFound(f"Payment {payment_id} does not exist.")
-    return payment
-
-
-def of_orders(session: Session, *, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Payment]]:
-    """The payments of these orders (with their operations), oldest first."""
-    out: dict[uuid.UUID, list[Payment]] = {i: [] for i in order_ids}
-    if not order_ids:
-        return out
-    found = session.scalars(
-        select(Payment)
-        .where(Payment.order_id.in_(order_ids))
-        .options(selectinload(Payment.operations))
-        .order_by(Payment.created_at, Payment.id)
-    )
-    for p in found:
-        out[p.order_id].append(p)
-    return out
-
-
-def in_flight(session: Session, *, older_than: timedelta, limit: int = 100) -> list[Payment]:
-    """Payments whose provider call has been pending for longer than `older_than`:
-    what a crash (or a provider that stopped answering) left behind, oldest first."""
-    cutoff = utcnow() - older_than
-    return list(
-        session.scalars(
-            select(Payment)
-            .where(Payment.pending_since.is_not(None), Payment.pending_since <= cutoff)
-            .order_by(Payment.pending_since)
-            .limit(limit)
-        )
-    )
 
 
 # --- step 1: decide, in the caller's transaction ------------------------------------------
@@ -301,83 +227,6 @@ def request(
     )
 
 
-# --- step 2: ask, with no transaction open -----------------------------------------------
-
-
-def call(c: Call) -> Answer:
-    """Make the call (the provider's round trip, or nothing for an offline method);
-    never raises for the provider's sake: an unreachable provider is an answer."""
-    if not c.remote:
-        return Answer(c, ok=True, message=_OFFLINE_MOVES[c.kind])
-    psp = provider_for(c.provider)
-    try:
-        if c.kind is K.AUTHORISE:
-            if c.authorise is None:  # rebuilt from the row: the token is gone
-                raise ValueError("an authorisation left pending is settled by ask_again")
-            a = psp.authorise(c.authorise)
-            return Answer(c, ok=a.ok, status=S(a.status), reference=a.reference, message=a.message)
-        ref, key = c.provider_ref or "", str(c.key)
-        if c.kind is K.CAPTURE:
-            r = psp.capture(ref, c.amount, key=key)
-        elif c.kind is K.VOID:
-            r = psp.void(ref, key=key)
-        else:
-            r = psp.refund(ref, c.amount, key=key)
-    except ProviderError:
-        return Answer(c, ok=False, reached=False, message=UNANSWERED)
-    except InvalidInput as e:  # it refused what it was sent (a malformed code): a no
-        return Answer(c, ok=False, message=e.detail)
-    return Answer(c, ok=r.ok, reference=r.reference, message=r.message)
-
-
-def pending_call(payment: Payment) -> Call:
-    """The call a payment has in flight, rebuilt from what the payment row keeps."""
-    if payment.pending_kind is None or payment.pending_key is None:
-        raise PaymentAlreadySettled(f"Payment {payment.id} has no call in flight.")
-    return Call(
-        payment.id,
-        payment.provider,
-        K(payment.pending_kind),
-        payment.pending_amount or 0,
-        payment.pending_key,
-        needs_provider(PaymentMethod(payment.method)),
-        payment.provider_ref,
-        payment.pending_reason,
-    )
-
-
-def ask_again(c: Call) -> Answer | None:
-    """For a call a crash or an outage left pending: what became of an authorisation
-    (looked up; None when the provider never received it), or the same capture, void
-    or refund again under the same key. A void of an authorisation we never heard
-    back about looks it up first."""
-    if not c.remote:
-        return call(c)
-    psp = provider_for(c.provider)
-    try:
-        if c.kind is K.AUTHORISE or (c.kind is K.VOID and not c.provider_ref):
-            found = psp.lookup(str(c.payment_id))
-            if found is None and c.kind is K.AUTHORISE:
-                return None  # the provider never received it
-            if found is None:
-                return Answer(c, ok=True, message="Nothing was authorised: nothing to release.")
-            if c.kind is K.AUTHORISE:
-                return Answer(
-                    c,
-                    found.ok,
-                    status=S(found.status),
-                    reference=found.reference,
-                    message=found.message,
-                )
-            if not found.ok or found.reference is None:
-                return Answer(c, ok=True, message="Nothing was authorised: nothing to release.")
-            r = psp.void(found.reference, key=str(c.key))
-            return Answer(c, ok=r.ok, reference=r.reference, message=r.message)
-    except ProviderError:
-        return Answer(c, ok=False, reached=False, message=UNANSWERED)
-    return call(c)
-
-
 # --- step 3: record, in a second short transaction -------------------------------------
 
 
@@ -481,13 +330,6 @@ def write_new(session: Session) -> None:
 
 
 # --- the steps every move shares ---------------------------------------------------------
-
-_OFFLINE_MOVES = {
-    K.CAPTURE: "Paid in person",
-    K.VOID: "Cancelled",
-    K.REFUND: "Refunded in person",
-    K.AUTHORISE: "Started",
-}
 
 
 def _changed(result: object) -> int:

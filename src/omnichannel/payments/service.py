@@ -8,6 +8,12 @@ with `register`; `sandbox` is built in.
 
 from __future__ import annotations
 
+from omnichannel.payments.calls import UNANSWERED as UNANSWERED
+from omnichannel.payments.calls import Answer as Answer
+from omnichannel.payments.calls import Call as Call
+from omnichannel.payments.calls import ask_again as ask_again
+from omnichannel.payments.calls import call as call
+from omnichannel.payments.calls import pending_call as pending_call
 from omnichannel.payments.errors import PaymentAlreadySettled as PaymentAlreadySettled
 from omnichannel.payments.errors import PaymentDeclined as PaymentDeclined
 from omnichannel.payments.errors import PaymentInProgress as PaymentInProgress
@@ -19,17 +25,9 @@ from omnichannel.payments.errors import provider_unavailable as provider_unavail
 from omnichannel.payments.events import clean as clean
 from omnichannel.payments.models import Payment as Payment
 from omnichannel.payments.models import PaymentOperation as PaymentOperation
-from omnichannel.payments.operations import Answer as Answer
-from omnichannel.payments.operations import Call as Call
 from omnichannel.payments.operations import PaymentChange as PaymentChange
-from omnichannel.payments.operations import ask_again as ask_again
-from omnichannel.payments.operations import call as call
 from omnichannel.payments.operations import confirm_transfer as confirm_transfer
-from omnichannel.payments.operations import get_payment as get_payment
-from omnichannel.payments.operations import in_flight as in_flight
-from omnichannel.payments.operations import of_orders as of_orders
 from omnichannel.payments.operations import open_payment as open_payment
-from omnichannel.payments.operations import pending_call as pending_call
 from omnichannel.payments.operations import record as record
 from omnichannel.payments.operations import request as request
 from omnichannel.payments.operations import write_new as write_new
@@ -37,6 +35,9 @@ from omnichannel.payments.providers import SANDBOX as SANDBOX
 from omnichannel.payments.providers import PaymentProvider as PaymentProvider
 from omnichannel.payments.providers import check_token as check_token
 from omnichannel.payments.providers import register as register
+from omnichannel.payments.queries import get_payment as get_payment
+from omnichannel.payments.queries import in_flight as in_flight
+from omnichannel.payments.queries import of_orders as of_orders
 from omnichannel.payments.rules import ONLINE as ONLINE
 from omnichannel.payments.rules import SETTLED as SETTLED
 from omnichannel.payments.rules import PaymentMethod as PaymentMethod

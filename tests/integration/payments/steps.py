@@ -12,20 +12,20 @@ from omnichannel.db import OutboxEvent
 from omnichannel.orders.models import Order
 from omnichannel.payments import sandbox
 from omnichannel.payments.models import Payment, PaymentOperation
-from omnichannel.payments.operations import (
-    PaymentChange,
-    call,
-    of_orders,
-    open_payment,
-    record,
-    request,
-)
 from omnichannel.payments.providers import SANDBOX
 from omnichannel.payments.rules import (
     PaymentMethod,
     PaymentOperationKind,
     PaymentStatus,
     status_of,
+)
+from omnichannel.payments.service import (
+    PaymentChange,
+    call,
+    of_orders,
+    open_payment,
+    record,
+    request,
 )
 
 M = PaymentMethod

@@ -15,7 +15,9 @@ from omnichannel.db import OutboxEvent
 from omnichannel.payments import sandbox
 from omnichannel.payments.errors import CardNumberRefused, PaymentAmountExceeded, PaymentMoveRefused
 from omnichannel.payments.models import Payment, PaymentOperation
-from omnichannel.payments.operations import (
+from omnichannel.payments.providers import looks_like_card_number
+from omnichannel.payments.rules import PaymentMethod, PaymentOperationKind, PaymentStatus, status_of
+from omnichannel.payments.service import (
     call,
     confirm_transfer,
     of_orders,
@@ -23,8 +25,6 @@ from omnichannel.payments.operations import (
     record,
     request,
 )
-from omnichannel.payments.providers import looks_like_card_number
-from omnichannel.payments.rules import PaymentMethod, PaymentOperationKind, PaymentStatus, status_of
 from tests.integration.payments.conftest import MakeOrder
 from tests.integration.payments.steps import amounts, events, move, operations, order_status, pay
 

@@ -24,7 +24,15 @@ from omnichannel.payments.errors import (
     PaymentInProgress,
 )
 from omnichannel.payments.models import Payment, PaymentOperation
-from omnichannel.payments.operations import (
+from omnichannel.payments.providers import (
+    AuthoriseRequest,
+    AuthoriseResult,
+    OperationResult,
+    ProviderError,
+    register,
+)
+from omnichannel.payments.rules import PaymentOperationKind, PaymentStatus
+from omnichannel.payments.service import (
     UNANSWERED,
     ask_again,
     call,
@@ -35,14 +43,6 @@ from omnichannel.payments.operations import (
     record,
     request,
 )
-from omnichannel.payments.providers import (
-    AuthoriseRequest,
-    AuthoriseResult,
-    OperationResult,
-    ProviderError,
-    register,
-)
-from omnichannel.payments.rules import PaymentOperationKind, PaymentStatus
 from tests.integration.payments.conftest import MakeOrder, order_doc
 from tests.integration.payments.steps import amounts, counts, events, move, operations, pay
 

@@ -17,7 +17,6 @@ from omnichannel.payments.errors import (
     PaymentMethodUnsupported,
     PaymentMoveRefused,
 )
-from omnichannel.payments.operations import call, open_payment, record, request
 from omnichannel.payments.providers import AuthoriseRequest, AuthoriseResult, register
 from omnichannel.payments.rules import (
     OFFLINE_START,
@@ -25,6 +24,7 @@ from omnichannel.payments.rules import (
     PaymentOperationKind,
     PaymentStatus,
 )
+from omnichannel.payments.service import call, open_payment, record, request
 from tests.integration.payments.conftest import MakeOrder
 from tests.integration.payments.steps import (
     amounts,

@@ -23,9 +23,9 @@ from omnichannel.payments import stored_value as sv
 from omnichannel.payments.errors import PaymentMethodUnsupported
 from omnichannel.payments.models import Payment
 from omnichannel.payments.models_stored_value import StoredValueAccount, StoredValueEntry
-from omnichannel.payments.operations import Call, call, open_payment, record
 from omnichannel.payments.providers import AuthoriseRequest, register
 from omnichannel.payments.rules import PaymentMethod, PaymentOperationKind, PaymentStatus
+from omnichannel.payments.service import Call, call, open_payment, record
 from omnichannel.payments.stored_value_provider import (
     STORED_VALUE,
     StoreCreditNotYours,
