@@ -19,7 +19,9 @@ from omnichannel.security.service import Permission
 router = APIRouter(route_class=Route, prefix="/events", tags=["events"])
 
 Admin = Annotated[Principal, Depends(require(Permission.EVENTS_ADMIN))]
-ParkedId = Annotated[int, Path(ge=1, description="The parked event's id.")]
+ParkedId = Annotated[
+    int, Path(ge=1, le=2**63 - 1, description="The parked event's id (a 64-bit number).")
+]
 
 
 def _after(cursor: str | None) -> int | None:
