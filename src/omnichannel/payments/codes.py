@@ -43,7 +43,7 @@ _CODE = re.compile(f"^[{ALPHABET}]{{{LENGTH}}}$")
 
 
 def new_code() -> str:
-    """A fresh code, grouped for reading: `XXXX-XXXX-XXXX-XXXX-XXXX`."""
+    """A fresh code, grouped in fours for reading aloud (`7KQ4-M9TD-…`)."""
     raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     return "-".join(raw[i : i + GROUP] for i in range(0, LENGTH, GROUP))
 

@@ -25,10 +25,7 @@ from omnichannel.payments.errors import provider_unavailable as provider_unavail
 from omnichannel.payments.events import clean as clean
 from omnichannel.payments.models import Payment as Payment
 from omnichannel.payments.models import PaymentOperation as PaymentOperation
-from omnichannel.payments.operations import PaymentChange as PaymentChange
-from omnichannel.payments.operations import confirm_transfer as confirm_transfer
 from omnichannel.payments.operations import open_payment as open_payment
-from omnichannel.payments.operations import record as record
 from omnichannel.payments.operations import request as request
 from omnichannel.payments.operations import write_new as write_new
 from omnichannel.payments.providers import SANDBOX as SANDBOX
@@ -38,6 +35,9 @@ from omnichannel.payments.providers import register as register
 from omnichannel.payments.queries import get_payment as get_payment
 from omnichannel.payments.queries import in_flight as in_flight
 from omnichannel.payments.queries import of_orders as of_orders
+from omnichannel.payments.recording import PaymentChange as PaymentChange
+from omnichannel.payments.recording import confirm_transfer as confirm_transfer
+from omnichannel.payments.recording import record as record
 from omnichannel.payments.rules import ONLINE as ONLINE
 from omnichannel.payments.rules import SETTLED as SETTLED
 from omnichannel.payments.rules import PaymentMethod as PaymentMethod
