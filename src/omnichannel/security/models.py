@@ -20,6 +20,9 @@ class StaffUser(IdMixin, TimestampMixin, VersionedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
+    # Failed sign-ins in a row, and when the account may be tried again (as customers').
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     scopes: Mapped[list[StaffLocationScope]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="StaffLocationScope.location_id"
