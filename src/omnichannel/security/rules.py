@@ -43,12 +43,18 @@ class Permission(StrEnum):
     CUSTOMERS_AUDIT = "customers:audit"  # read the audit log of personal data
     PRICING_READ = "pricing:read"  # quotes, prices to show, lists, promotions, parity
     PRICING_WRITE = "pricing:write"  # price lists, prices, promotions and coupons
+    # Quote and show prices "as segment X" (a preview); everyone else gets the segments
+    # of the customer's profile, never those they name.
+    PRICING_PREVIEW = "pricing:preview"
     # Open any customer's carts (found through the customer or a handoff code) and change them.
     CARTS_WRITE = "carts:write"
     ORDERS_READ = "orders:read"  # orders of any customer (scoped roles: their locations' too)
     ORDERS_WRITE = "orders:write"  # place orders: checkout, till sales, orders for a customer
     ORDERS_MANAGE = "orders:manage"  # move orders through fulfilment, cancel, capture, refund
     ORDERS_IMPORT = "orders:import"  # marketplaces: import their orders
+    # Read an order's contact and shipping address to fulfil, hand over or answer for
+    # it (scoped roles: orders of their locations); every read is audited.
+    ORDERS_DELIVERY = "orders:delivery"
     EVENTS_ADMIN = "events:admin"  # outbox consumers' backlog, parked events and their replay
     # Check a gift card's balance by its code (channels: the storefront's balance form;
     # a signed-in customer may too, without it).
@@ -81,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.ORDERS_READ,
             Permission.ORDERS_WRITE,
             Permission.ORDERS_MANAGE,
+            Permission.ORDERS_DELIVERY,  # hand over at the counter, ship from the store
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_MANAGE,  # sell gift cards at the till
         }
@@ -102,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.ORDERS_READ,
             Permission.ORDERS_WRITE,
             Permission.ORDERS_MANAGE,
+            Permission.ORDERS_DELIVERY,  # "where is my parcel?"
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_MANAGE,  # goodwill store credit, block a lost card
         }
@@ -113,6 +121,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.CATALOG_READ,
             Permission.LOCATIONS_READ,
             Permission.LOCATIONS_WRITE,
+            Permission.ORDERS_DELIVERY,  # the shipping label of what leaves the warehouse
         }
     ),
     Role.MARKETING_ANALYST: frozenset(
@@ -125,6 +134,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.ANALYTICS_READ,
             # Segment definitions and sizes only: no customer, no personal data.
             Permission.CUSTOMERS_SEGMENTS,
+            Permission.PRICING_PREVIEW,  # check what a segment's prices and promotions give
         }
     ),
 }
