@@ -16,6 +16,7 @@ from omnichannel.channels.models import Channel, ChannelApiKey, ChannelLocation
 from omnichannel.channels.rules import KEY_PREFIX, LocationRole
 from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate, ChannelUpdate
 from omnichannel.db import record_event
+from omnichannel.db.base import flush_edit
 from omnichannel.kernel import Conflict, NotFound, Principal, Unauthenticated, new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.locations import service as locations
@@ -185,22 +186,21 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
         ch.cart_hold_minutes = data.cart_hold_minutes
     if "delivery_price" in data.model_fields_set:
         ch.delivery_price = data.delivery_price
-    if data.sell_from is not None or data.pickup_at is not None:
-        sell_from = (
-            data.sell_from
-            if data.sell_from is not None
-            else ch.location_ids(LocationRole.SELL_FROM)
-        )
-        pickup_at = (
-            data.pickup_at if data.pickup_at is not None else ch.location_ids(LocationRole.PICKUP)
-        )
+    sell_from = ch.location_ids(LocationRole.SELL_FROM)
+    pickup_at = ch.location_ids(LocationRole.PICKUP)
+    relinked = (data.sell_from is not None and data.sell_from != sell_from) or (
+        data.pickup_at is not None and data.pickup_at != pickup_at
+    )
+    if relinked:
         ch.locations = []
         session.flush()  # delete the old links before inserting their replacements
-        ch.locations = _links(sell_from, pickup_at)
-    ch.updated_at = utcnow()
-    session.flush()
-    directory.bump(session)
-    _event(session, ch, "channel.updated")
+        ch.locations = _links(
+            data.sell_from if data.sell_from is not None else sell_from,
+            data.pickup_at if data.pickup_at is not None else pickup_at,
+        )
+    if flush_edit(session, ch):
+        directory.bump(session)
+        _event(session, ch, "channel.updated")
     return ch
 
 

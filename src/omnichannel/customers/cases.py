@@ -24,6 +24,7 @@ from omnichannel.customers.rules import (
 from omnichannel.customers.rules import CaseMoveRefused as MoveRefused
 from omnichannel.customers.schemas_activity import CaseCreate, CaseMessageIn, CaseUpdate
 from omnichannel.db import record_event
+from omnichannel.db.base import flush_edit
 from omnichannel.kernel import NotFound, new_id, utcnow
 from omnichannel.kernel.errors import PreconditionFailed
 
@@ -234,17 +235,16 @@ def update_case(
     if data.subject is not None:
         case.subject = data.subject
         changes["subject"] = None  # the new subject is personal text; say only that it changed
-    case.updated_at = utcnow()
-    session.flush()
-    timeline.write(
-        session,
-        case.customer_id,
-        TimelineType.CASE_UPDATED,
-        staff_id=staff_id,
-        reference=str(case.id),
-        data=changes,
-    )
-    _event(session, case, "customers.case_updated")
+    if flush_edit(session, case):  # a no-op edit keeps the version and says nothing
+        timeline.write(
+            session,
+            case.customer_id,
+            TimelineType.CASE_UPDATED,
+            staff_id=staff_id,
+            reference=str(case.id),
+            data=changes,
+        )
+        _event(session, case, "customers.case_updated")
     audit.record(
         session,
         action=audit.Action.CASE_UPDATE,

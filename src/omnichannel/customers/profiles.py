@@ -262,7 +262,8 @@ def update_customer(
     if "language" in sent and data.language is not None:
         customer.language = data.language
     changed = sorted(sent)
-    records.changed(session, customer, "customers.updated", fields=changed)
+    if session.is_modified(customer):  # a no-op edit keeps the version and says nothing
+        records.changed(session, customer, "customers.updated", fields=changed)
     audit.record(session, action=audit.Action.UPDATE, customer_ids=[customer.id], fields=changed)
     return profile(session, customer)
 

@@ -38,6 +38,7 @@ from omnichannel.customers.rules import (
 )
 from omnichannel.customers.schemas_segments import SegmentCreate, SegmentRules, SegmentUpdate
 from omnichannel.db import record_event
+from omnichannel.db.base import flush_edit
 from omnichannel.kernel import NotFound, new_id, utcnow
 from omnichannel.kernel.errors import PreconditionFailed
 
@@ -136,9 +137,8 @@ def update_segment(
         segment.rules = data.rules.model_dump(mode="json", exclude_none=True)
     if data.name is not None:
         segment.name = data.name
-    segment.updated_at = utcnow()
-    session.flush()
-    _event(session, segment, "customers.segment_updated")
+    if flush_edit(session, segment):
+        _event(session, segment, "customers.segment_updated")
     return segment
 
 

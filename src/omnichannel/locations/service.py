@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from omnichannel.db import record_event
+from omnichannel.db.base import flush_edit
 from omnichannel.kernel import Conflict, NotFound, new_id
 from omnichannel.kernel.errors import InvalidInput, PreconditionFailed
 from omnichannel.locations.models import Location
@@ -171,8 +172,8 @@ def update_location(
             if fields[name] is None and name in ("name", "status", "timezone"):
                 continue
             setattr(loc, name, fields[name])
-    session.flush()
-    _event(session, loc, "location.updated")
+    if flush_edit(session, loc):
+        _event(session, loc, "location.updated")
     return loc
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.db import record_event
+from omnichannel.db.base import flush_edit
 from omnichannel.kernel import Conflict, NotFound, Principal, Unauthenticated, new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.locations import service as locations
@@ -166,8 +167,8 @@ def update_staff(session: Session, *, staff_id: uuid.UUID, data: StaffUpdate) ->
         user.scopes = [StaffLocationScope(location_id=loc) for loc in dict.fromkeys(location_ids)]
     if data.password is not None or data.active is False:
         _revoke_all(session, user.id)
-    user.updated_at = utcnow()  # forces the versioned UPDATE even when only scopes changed
-    session.flush()
+    if not flush_edit(session, user):
+        return user
     record_event(
         session,
         aggregate_type="staff",
