@@ -56,6 +56,8 @@ class TimelineType(StrEnum):
     ORDER_RETURNED = "order_returned"
     ORDER_UPDATED = "order_updated"  # a move of the order's state: shipped, ready, delivered
     ORDER_CANCELLED = "order_cancelled"
+    ORDER_PAID = "order_paid"  # money taken for an order (a capture): amount > 0
+    ORDER_REFUNDED = "order_refunded"  # money given back for an order: amount > 0
     CART_HANDED_OFF = "cart_handed_off"  # a cart opened in another channel by its code
     CART_ABANDONED = "cart_abandoned"
     STORE_VISIT = "store_visit"
@@ -95,8 +97,11 @@ STAFF_ENTRY_TYPES = frozenset(
         TimelineType.SMS_SENT,
     }
 )
-# Entries whose amount counts as spend (placed) or spend given back (returned).
-SPEND_TYPES = (TimelineType.ORDER_PLACED, TimelineType.ORDER_RETURNED)
+# Spend is money paid and kept (see `customers.spend`): what was taken for orders
+# (paid) less what was given back (refunded, for a cancel or a return). An order's
+# placed, cancelled or returned entries carry its total for the record but count
+# for nothing: an order never paid, or paid and refunded, is no spend.
+SPEND_TYPES = (TimelineType.ORDER_PAID, TimelineType.ORDER_REFUNDED)
 
 
 class CaseCategory(StrEnum):

@@ -1,10 +1,12 @@
 """Segments: rule-based groups (city, spend over a period, last purchase, channels
 used, consent) recomputed on demand and nightly, and manual groups staff fill.
 
-Spend and last purchase add up the timeline's `order_placed` and `order_returned`
-entries (amount in minor units and currency), which the orders domain writes through
-`timeline.append`. A city is matched through its blind index: the rule's city names
-are folded and hashed like the addresses' cities, so no address is decrypted.
+Spend and last purchase read the timeline's `order_paid` and `order_refunded`
+entries (amount in minor units and currency): money paid and kept, as
+`customers.spend` defines it, so a cancelled, unpaid or refunded order counts for
+nothing, and a purchase is an order money was taken for. A city is matched through
+its blind index: the rule's city names are folded and hashed like the addresses'
+cities, so no address is decrypted.
 Pricing reads `segments_of`.
 """
 
@@ -15,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, delete, func, insert, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from omnichannel.customers import audit, records
+from omnichannel.customers import audit, records, spend
 from omnichannel.customers.crypto import keyring
 from omnichannel.customers.errors import SegmentCodeTaken, SegmentKindMismatch, field_error
 from omnichannel.customers.models import (
@@ -32,7 +34,6 @@ from omnichannel.customers.models import (
 from omnichannel.customers.profiles import CITY_INDEX
 from omnichannel.customers.rules import (
     CustomerStatus,
-    TimelineType,
     fold_city,
     nightly_due_since,
 )
@@ -170,24 +171,14 @@ def matching(rules: SegmentRules, *, now: datetime) -> Select[uuid.UUID]:
         )
     if rules.spend:
         s = rules.spend
-        signed = case(
-            (t.type == TimelineType.ORDER_RETURNED.value, -t.amount_minor), else_=t.amount_minor
-        )
-        spent = (
-            select(t.customer_id)
-            .where(
-                t.type.in_([TimelineType.ORDER_PLACED.value, TimelineType.ORDER_RETURNED.value]),
-                t.currency == s.currency,
-                t.occurred_at >= now - timedelta(days=s.days),
-            )
-            .group_by(t.customer_id)
-            .having(func.sum(signed) >= s.min_minor)
+        spent = spend.spenders(s.currency, now - timedelta(days=s.days)).having(
+            spend.spent() >= s.min_minor
         )
         if s.max_minor is not None:
-            spent = spent.having(func.sum(signed) <= s.max_minor)
+            spent = spent.having(spend.spent() <= s.max_minor)
         q = q.where(Customer.id.in_(spent))
     if rules.last_purchase:
-        placed = t.type == TimelineType.ORDER_PLACED.value
+        placed = spend.paid()
         lp = rules.last_purchase
         if lp.within_days is not None:
             since = now - timedelta(days=lp.within_days)

@@ -22,7 +22,7 @@ def _order(
     timeline.append(
         session,
         customer_id=cid,
-        type=TimelineType.ORDER_RETURNED if returned else TimelineType.ORDER_PLACED,
+        type=TimelineType.ORDER_REFUNDED if returned else TimelineType.ORDER_PAID,
         amount=Money(zl * 100, "PLN"),
         occurred_at=utcnow() - timedelta(days=days_ago),
         channel="web",
