@@ -7,6 +7,7 @@ import binascii
 from functools import lru_cache
 from typing import Literal, Self
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,6 +40,47 @@ class Settings(BaseSettings):
     )
     staff_token_ttl_minutes: int = Field(
         12 * 60, ge=5, le=7 * 24 * 60, description="How long a staff bearer token lives."
+    )
+    # Abuse: guessing is rate limited, hashing and requests are bounded (http.throttle,
+    # http.bounds, http.server). A limit is `limits` notation, e.g. "10/minute;50/hour";
+    # an empty one counts nothing.
+    redis_url: SecretStr | None = Field(
+        None,
+        description="redis://host:6379/0 to share the rate limits between every worker and "
+        "server; unset: each worker counts in its own memory.",
+    )
+    sign_in_limit_per_client: str = Field(
+        "30/minute;300/hour", description="Sign-ins and registrations from one client address."
+    )
+    sign_in_limit_per_account: str = Field(
+        "10/minute;50/hour", description="Sign-ins with one e-mail (staff or customer)."
+    )
+    code_limit_per_client: str = Field(
+        "60/minute;600/hour",
+        description="Handoff codes opened, and coupon codes tried, from one client address.",
+    )
+    code_limit_per_account: str = Field(
+        "30/minute;300/hour",
+        description="Handoff codes opened with one credential; coupon codes tried on one cart "
+        "(or, on a quote, with one credential).",
+    )
+    password_hash_slots: int = Field(
+        2, ge=1, le=64, description="Password hashes (64 MiB each) computed at once per worker."
+    )
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="A request body past this many bytes is refused with 413 before it is "
+        "read in full.",
+    )
+    header_timeout_seconds: float = Field(
+        10, gt=0, le=300, description="A request's line and headers arrive within this time."
+    )
+    body_timeout_seconds: float = Field(
+        30, gt=0, le=600, description="The longest pause between two parts of a request body."
+    )
+    keep_alive_seconds: int = Field(
+        5, ge=1, le=300, description="An idle kept-alive connection is closed after this time."
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     demo_seed: int = Field(2026, description="Seed of the deterministic demo retailer.")
@@ -93,7 +135,19 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite and postgresql URLs are supported")
         return v
 
-    @field_validator("secret_key", "retired_secret_keys", mode="before")
+    @field_validator(
+        "sign_in_limit_per_client",
+        "sign_in_limit_per_account",
+        "code_limit_per_client",
+        "code_limit_per_account",
+    )
+    @classmethod
+    def _limits_parse(cls, v: str) -> str:
+        if v.strip():
+            parse_many(v)  # ValueError names what it could not read
+        return v
+
+    @field_validator("secret_key", "retired_secret_keys", "redis_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v

@@ -16,9 +16,11 @@ from omnichannel import __version__, schedule, wiring
 from omnichannel.config import Settings, get_settings
 from omnichannel.db import Database
 from omnichannel.http.deps import SessionDep, SettingsDep
+from omnichannel.http.bounds import BoundedBody
 from omnichannel.http.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from omnichannel.http.guard import ControlCharacterGuard
 from omnichannel.http.routing import Route
+from omnichannel.http.throttle import Throttle
 from omnichannel.payments import service as payments
 from omnichannel.payments.stored_value_provider import StoredValueProvider
 from omnichannel.worker import inprocess
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.throttle = Throttle(settings)  # rate limits and hashing turns: per app
     _install_domains(app)
     wiring.install()
     # The built-in test provider, as slow as the settings say (real ones register
@@ -162,6 +165,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     payments.register(StoredValueProvider(db))  # gift cards and store credit: our own money
     install_error_handlers(app)
     app.add_middleware(ControlCharacterGuard)
+    # Outermost: a body too large is refused before anything else reads it.
+    app.add_middleware(
+        BoundedBody, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(400, 500))
     _document_problems(app)

@@ -22,6 +22,7 @@ from omnichannel.carts.schemas import (
     LineSet,
     TouchRead,
 )
+from omnichannel.http import throttle
 from omnichannel.http.deps import CartToken, PrincipalDep, SessionDep
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.routing import Route
@@ -224,7 +225,8 @@ def remove_line(
     "/{cart_id}/coupons",
     response_model=CartRead,
     summary="Set the cart's coupon codes; the quote says which apply and why not",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, 429),
+    dependencies=[throttle.COUPON],  # codes can be guessed: rate limited (http.throttle)
 )
 def set_coupons(
     cart_id: uuid.UUID,
@@ -260,7 +262,8 @@ def issue_handoff(
     "/handoff/{code}",
     response_model=CartRead,
     summary="Open a cart by its handoff code (a till, the call center)",
-    responses=problem_responses(401, 403, 404, 409, 410, 422),
+    responses=problem_responses(401, 403, 404, 409, 410, 422, 429),
+    dependencies=[throttle.HANDOFF],  # codes can be guessed: rate limited (http.throttle)
 )
 def open_handoff(
     code: Annotated[

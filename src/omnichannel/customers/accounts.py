@@ -33,8 +33,6 @@ from datetime import datetime, timedelta
 from math import ceil
 from typing import NoReturn
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -48,6 +46,7 @@ from omnichannel.customers.rules import CustomerStatus, IdentityType
 from omnichannel.customers.schemas import CustomerCreate
 from omnichannel.kernel import Conflict, NotFound, Principal, Unauthenticated, new_id, utcnow
 from omnichannel.kernel.errors import DomainError, InvalidInput
+from omnichannel.security import passwords
 from omnichannel.security.rules import CUSTOMER_PERMISSIONS
 from omnichannel.security.service import hash_token
 
@@ -58,10 +57,6 @@ PASSWORD_MAX = 128
 MAX_FAILED_LOGINS = 5
 LOCK_FOR = timedelta(minutes=15)
 
-# argon2id at the library's recommended cost: the same parameters as staff passwords.
-_hasher = PasswordHasher()
-# Verified when the e-mail has no account, so a wrong e-mail costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 _WRONG = "E-mail or password is wrong."
 
 
@@ -153,7 +148,7 @@ def register(
     owner = known.owners(session, [claim]).get(claim)
     if owner is not None:
         _refuse_known(session, owner)
-    password_hash = _hasher.hash(password)
+    password_hash = passwords.hash_password(password)
     try:
         with session.begin_nested():
             created = profiles.create_customer(
@@ -197,11 +192,11 @@ def login(
     owner = known.owners(session, [claim]).get(claim)
     account = _account_of(session, owner) if owner is not None else None
     if account is None:
-        _verify(_DUMMY_HASH, password)
+        passwords.verify(passwords.DUMMY_HASH, password)
         raise InvalidCredentials(_WRONG)
     if account.locked_until is not None and account.locked_until > now:
         raise _locked(account.locked_until, now)
-    if not _verify(account.password_hash, password):
+    if not passwords.verify(account.password_hash, password):
         locked_until = _count_failure(session, account, now)
         if locked_until is not None and locked_until > now:
             raise _locked(locked_until, now)
@@ -209,16 +204,9 @@ def login(
     account.failed_logins = 0
     account.locked_until = None
     account.last_login_at = now
-    if _hasher.check_needs_rehash(account.password_hash):
-        account.password_hash = _hasher.hash(password)
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash_password(password)
     return _issue(session, account.customer_id, channel=channel, ttl=ttl, now=now)
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def _count_failure(session: Session, account: CustomerAccount, now: datetime) -> datetime | None:

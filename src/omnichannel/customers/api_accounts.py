@@ -22,6 +22,7 @@ from omnichannel.customers.schemas_accounts import (
     CustomerSelf,
     CustomerSession,
 )
+from omnichannel.http import throttle
 from omnichannel.http.deps import (
     CustomerDep,
     SessionDep,
@@ -70,7 +71,8 @@ def _channel(principal: Principal) -> str:
     response_model=CustomerSession,
     status_code=status.HTTP_201_CREATED,
     summary="Sign a customer up: a new profile with an account, signed in",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, 429, 503),
+    dependencies=[throttle.SIGN_IN],  # it hashes a password, and probes which e-mails exist
 )
 def register(data: AccountCreate, channel: Storefront, session: SessionDep) -> CustomerSession:
     done = accounts.register(
@@ -91,8 +93,11 @@ def register(data: AccountCreate, channel: Storefront, session: SessionDep) -> C
     response_model=CustomerSession,
     summary="Sign a customer in with e-mail and password",
     description="Five wrong passwords in a row lock the account for 15 minutes (429 with "
-    "`Retry-After`); an unknown e-mail and a wrong password get the same 401.",
-    responses=problem_responses(401, 403, 422, 429),
+    "`Retry-After`); an unknown e-mail and a wrong password get the same 401. Too many "
+    "attempts from one address or at one e-mail are a 429 `rate_limited`, too many sign-ins "
+    "at once a 503 `sign_in_busy`, both with `Retry-After`.",
+    responses=problem_responses(401, 403, 422, 429, 503),
+    dependencies=[throttle.SIGN_IN],
 )
 def login(
     data: AccountLogin, channel: Storefront, session: SessionDep, request: Request

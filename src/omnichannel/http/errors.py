@@ -33,6 +33,7 @@ _HTTP_CODES = {
     404: ("not_found", "Not found"),
     405: ("method_not_allowed", "Method not allowed"),
     406: ("not_acceptable", "Not acceptable"),
+    408: ("request_timeout", "Request timeout"),
     409: ("conflict", "Conflict"),
     412: ("precondition_failed", "Precondition failed"),
     413: ("payload_too_large", "Payload too large"),
@@ -40,6 +41,7 @@ _HTTP_CODES = {
     422: ("validation_error", "Invalid input"),
     429: ("rate_limited", "Too many requests"),
     500: ("internal_error", "Internal server error"),
+    503: ("service_busy", "Service busy"),
 }
 
 

@@ -6,14 +6,16 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
+from omnichannel.http import throttle
 from omnichannel.http.deps import PrincipalDep, SessionDep, SettingsDep, bearer_scheme, require
-from omnichannel.http.errors import problem_responses
+from omnichannel.http.errors import problem_response, problem_responses
 from omnichannel.http.routing import Route
 from omnichannel.kernel import Forbidden, Principal
-from omnichannel.security import service
+from omnichannel.security import service, signin
 from omnichannel.security.rules import Permission
 from omnichannel.security.schemas import (
     LoginRequest,
@@ -33,15 +35,35 @@ StaffManager = Annotated[Principal, Depends(require(Permission.STAFF_MANAGE))]
     "/auth/login",
     response_model=TokenRead,
     summary="Sign in a staff user",
-    responses=problem_responses(401, 422),
+    description="Five wrong passwords in a row lock the account for 15 minutes (429 "
+    "`account_locked` with `Retry-After`, the right password included); too many attempts "
+    "from one address or at one e-mail are a 429 `rate_limited`, too many sign-ins at once "
+    "a 503 `sign_in_busy`, both with `Retry-After`.",
+    responses=problem_responses(401, 422, 429, 503),
+    dependencies=[throttle.SIGN_IN],
 )
-def login(data: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenRead:
-    token, row = service.login(
-        session,
-        email=data.email,
-        password=data.password,
-        ttl=timedelta(minutes=settings.staff_token_ttl_minutes),
-    )
+def login(
+    data: LoginRequest, session: SessionDep, settings: SettingsDep, request: Request
+) -> TokenRead | JSONResponse:
+    try:
+        token, row = signin.login(
+            session,
+            email=data.email,
+            password=data.password,
+            ttl=timedelta(minutes=settings.staff_token_ttl_minutes),
+        )
+    except (signin.InvalidCredentials, signin.AccountLocked) as e:
+        # Answered, not raised: the count of wrong passwords must be committed.
+        retry = e.extra.get("retry_after")
+        return problem_response(
+            request,
+            status=e.status,
+            code=e.code,
+            title=e.title,
+            detail=e.detail,
+            extra=e.extra,
+            headers={"Retry-After": str(retry)} if retry else {"WWW-Authenticate": "Bearer"},
+        )
     return TokenRead(access_token=token, expires_at=row.expires_at)
 
 
