@@ -33,6 +33,112 @@ class Scope(StrEnum):
     PAYMENTS_READ = "payments:read"  # a gift card's balance, by its code
 
 
+# What a key of each channel type may hold: the least the channel needs (the README
+# lists it too).
+# A key asking for more is refused when issued; a key issued before a scope was taken
+# from its type keeps it stored but loses it when it signs in (the intersection).
+# Nobody outside listing and serving customers may list them or read cases and
+# timelines (`customers:read`): marketplaces, social shops, the web shop and the app
+# know a customer only through checkout and the customer's own sign-in.
+SCOPES_BY_TYPE: dict[ChannelType, frozenset[Scope]] = {
+    # Storefronts: browse, hold stock for carts, find the buyer's profile at checkout
+    # and sign customers in (`customers:identify`), send interactions to the timeline,
+    # check a gift card's balance. Pickup needs the stores (`locations:read`).
+    ChannelType.WEB: frozenset(
+        {
+            Scope.CATALOG_READ,
+            Scope.LOCATIONS_READ,
+            Scope.INVENTORY_READ,
+            Scope.INVENTORY_RESERVE,
+            Scope.CUSTOMERS_IDENTIFY,
+            Scope.CUSTOMERS_EVENTS,
+            Scope.PRICING_READ,
+            Scope.CARTS_WRITE,
+            Scope.ORDERS_WRITE,
+            Scope.PAYMENTS_READ,
+        }
+    ),
+    ChannelType.MOBILE_APP: frozenset(
+        {
+            Scope.CATALOG_READ,
+            Scope.LOCATIONS_READ,
+            Scope.INVENTORY_READ,
+            Scope.INVENTORY_RESERVE,
+            Scope.CUSTOMERS_IDENTIFY,
+            Scope.CUSTOMERS_EVENTS,
+            Scope.PRICING_READ,
+            Scope.CARTS_WRITE,
+            Scope.ORDERS_WRITE,
+            Scope.PAYMENTS_READ,
+        }
+    ),
+    # A till sells, and looks the customer at the counter up (by card, phone, e-mail).
+    ChannelType.STORE_POS: frozenset(
+        {
+            Scope.CATALOG_READ,
+            Scope.LOCATIONS_READ,
+            Scope.INVENTORY_READ,
+            Scope.INVENTORY_RESERVE,
+            Scope.CUSTOMERS_READ,
+            Scope.CUSTOMERS_IDENTIFY,
+            Scope.PRICING_READ,
+            Scope.CARTS_WRITE,
+            Scope.ORDERS_WRITE,
+            Scope.PAYMENTS_READ,
+        }
+    ),
+    # The call center serves customers: it reads them, their cases and timelines, and
+    # records the call on the timeline; it takes orders, never imports them.
+    ChannelType.CALL_CENTER: frozenset(
+        {
+            Scope.CATALOG_READ,
+            Scope.LOCATIONS_READ,
+            Scope.INVENTORY_READ,
+            Scope.INVENTORY_RESERVE,
+            Scope.CUSTOMERS_READ,
+            Scope.CUSTOMERS_IDENTIFY,
+            Scope.CUSTOMERS_EVENTS,
+            Scope.PRICING_READ,
+            Scope.CARTS_WRITE,
+            Scope.ORDERS_WRITE,
+            Scope.PAYMENTS_READ,
+        }
+    ),
+    # A marketplace lists offers (catalog, availability, prices), holds stock for what
+    # sells there and imports the orders it took and was paid for.
+    ChannelType.MARKETPLACE: frozenset(
+        {
+            Scope.CATALOG_READ,
+            Scope.INVENTORY_READ,
+            Scope.INVENTORY_RESERVE,
+            Scope.PRICING_READ,
+            Scope.ORDERS_IMPORT,
+        }
+    ),
+    # A social shop lists offers too, and checks out the carts its buyers fill there
+    # (our delivery fee applies); it neither imports marketplace orders nor signs
+    # customers in.
+    ChannelType.SOCIAL: frozenset(
+        {
+            Scope.CATALOG_READ,
+            Scope.INVENTORY_READ,
+            Scope.INVENTORY_RESERVE,
+            Scope.PRICING_READ,
+            Scope.CARTS_WRITE,
+            Scope.ORDERS_WRITE,
+        }
+    ),
+}
+
+
+def allowed_scopes(channel_type: str) -> frozenset[Scope]:
+    """The scopes a key of this channel type may hold (none for an unknown type)."""
+    try:
+        return SCOPES_BY_TYPE[ChannelType(channel_type)]
+    except ValueError:
+        return frozenset()
+
+
 class LocationRole(StrEnum):
     SELL_FROM = (
         "sell_from"  # stock here counts towards the channel's availability, in priority order

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from omnichannel.channels import directory
 from omnichannel.channels.directory import ChannelInfo
 from omnichannel.channels.models import Channel, ChannelApiKey, ChannelLocation
-from omnichannel.channels.rules import KEY_PREFIX, LocationRole
+from omnichannel.channels.rules import KEY_PREFIX, LocationRole, allowed_scopes
 from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate, ChannelUpdate
 from omnichannel.db import record_event
 from omnichannel.db.base import flush_edit
@@ -29,6 +29,12 @@ class ChannelCodeTaken(Conflict):
 
 class ApiKeyNameTaken(Conflict):
     code = "api_key_name_taken"
+
+
+class ScopeNotAllowed(InvalidInput):
+    """A scope the channel's type may not hold (`rules.SCOPES_BY_TYPE`)."""
+
+    code = "scope_not_allowed"
 
 
 def _load(session: Session, channel_id: uuid.UUID) -> Channel:
@@ -204,10 +210,29 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
     return ch
 
 
+def _check_scopes(ch: Channel, data: ApiKeyCreate) -> None:
+    allowed = allowed_scopes(ch.type)
+    refused = [(i, s) for i, s in enumerate(data.scopes) if s not in allowed]
+    if refused:
+        raise ScopeNotAllowed(
+            f"A {ch.type} channel's key may not hold {', '.join(s.value for _, s in refused)}.",
+            errors=[
+                {
+                    "field": f"scopes.{i}",
+                    "message": f"{s.value} is not for a {ch.type} channel; it may hold "
+                    + ", ".join(sorted(allowed)),
+                    "type": "scope_not_allowed",
+                }
+                for i, s in refused
+            ],
+        )
+
+
 def issue_api_key(
     session: Session, *, channel_id: uuid.UUID, data: ApiKeyCreate
 ) -> tuple[ChannelApiKey, str]:
-    """Issue an API key for a channel; the secret is returned once and stored hashed."""
+    """Issue an API key for a channel; the secret is returned once and stored hashed.
+    422 naming each scope the channel's type may not hold."""
     ch = _load(session, channel_id)
     if (
         session.scalar(
@@ -221,6 +246,7 @@ def issue_api_key(
             f"Channel {ch.code} already has a key named {data.name!r}.",
             errors=[{"field": "name", "message": "already in use", "type": "duplicate"}],
         )
+    _check_scopes(ch, data)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ChannelApiKey(
         id=new_id(),
@@ -282,7 +308,7 @@ def authenticate_api_key(session: Session, *, key: str, now: datetime | None = N
     row = session.execute(_SIGN_IN.where(ChannelApiKey.key_hash == hash_token(key))).one_or_none()
     if row is None:
         raise Unauthenticated("The API key is not valid.")
-    key_id, channel_id, scopes, revoked_at, expires_at, code, name, status, token = row
+    key_id, channel_id, scopes, revoked_at, expires_at, code, name, type_, status, token = row
     directory.remember(session, token)
     now = now or utcnow()
     if revoked_at is not None or (expires_at is not None and expires_at <= now):
@@ -293,7 +319,8 @@ def authenticate_api_key(session: Session, *, key: str, now: datetime | None = N
         kind="channel",
         id=channel_id,
         name=name,
-        permissions=frozenset(scopes),
+        # A key issued before its type lost a scope keeps it stored, not usable.
+        permissions=frozenset(scopes) & allowed_scopes(type_),
         channel_id=channel_id,
         channel_code=code,
         extra={"key_id": str(key_id)},
@@ -308,6 +335,7 @@ _SIGN_IN = select(
     ChannelApiKey.expires_at,
     Channel.code,
     Channel.name,
+    Channel.type,
     Channel.status,
     directory.TOKEN.scalar_subquery(),  # the directory's token comes along
 ).join(Channel, Channel.id == ChannelApiKey.channel_id)

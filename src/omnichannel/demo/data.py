@@ -91,7 +91,8 @@ LOCATIONS: list[dict[str, Any]] = [
 ]
 
 _STORES = ["ST-WAW-01", "ST-KRK-01", "ST-GDN-01"]
-# (code, name, type, sell_from location codes, pickup location codes, API key scopes)
+# (code, name, type, sell_from location codes, pickup location codes); each channel's
+# demo key holds every scope its type may (channels.rules.SCOPES_BY_TYPE).
 CHANNELS: list[tuple[str, str, str, list[str], list[str]]] = [
     (
         "web",

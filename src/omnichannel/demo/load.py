@@ -13,7 +13,7 @@ from omnichannel.catalog.importing import import_products
 from omnichannel.catalog.schemas import ProductImport
 from omnichannel.catalog.service import variant_ids_by_sku
 from omnichannel.channels import service as channels
-from omnichannel.channels.rules import Scope
+from omnichannel.channels.rules import allowed_scopes
 from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate
 from omnichannel.config import get_settings
 from omnichannel.db import Database, unit_of_work
@@ -126,7 +126,8 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
             _key, secret = channels.issue_api_key(
                 session,
                 channel_id=ch.id,
-                data=ApiKeyCreate(name="demo", scopes=list(Scope)),
+                # every scope the channel's type may hold, no more
+                data=ApiKeyCreate(name="demo", scopes=sorted(allowed_scopes(type_))),
             )
             report.api_keys[code] = secret
         for role, email, name, password, scope in data.STAFF:

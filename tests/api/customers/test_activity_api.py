@@ -163,7 +163,7 @@ def test_only_a_channel_with_the_events_scope_may_send_events(
 ) -> None:
     body = {"events": [{"customer_id": make()["id"], "type": "product_viewed"}]}
     assert client.post(f"{API}/customer-events", json=body, headers=admin).status_code == 403
-    reader = channel_key("other", ["customers:read"], "web")
+    reader = channel_key("other", ["customers:read"], "store_pos")
     assert client.post(f"{API}/customer-events", json=body, headers=reader).status_code == 403
 
 

@@ -232,7 +232,7 @@ def test_a_checkout_channel_resolves_the_buyer_to_one_profile(
         == 422
     )
     assert counts() == before
-    reader = channel_key("reader", ["customers:read"], "web")
+    reader = channel_key("reader", ["customers:read"], "store_pos")
     body = {"identities": [{"type": "email", "value": "x@example.com"}]}
     assert client.post(f"{API}/customers/resolve", json=body, headers=reader).status_code == 403
 
