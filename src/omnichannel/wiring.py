@@ -25,4 +25,4 @@ def install() -> None:
 
     customers.on_erase("orders", orders_privacy.pseudonymise)
     customers.on_export("orders", orders_privacy.export)
-    pricing.segments_from(customers.segments_of)
+    pricing.segments_from(customers.segments_if_known)

@@ -4,7 +4,10 @@
   profile an identity points at, or starts one.
 - `append_to_timeline`: record an interaction; orders write `order_placed` and
   `order_returned` with the total as `amount`, which spend segments add up.
-- `segments_of`: the segment codes pricing quotes for.
+- `segments_of`: the segment codes pricing quotes for; `segments_if_known` the same,
+  or None when there is no such customer (a quote for one is a 404).
+- `record_read`: another domain showed staff personal data it keeps for a customer (an
+  order's contact and address): the audit log names the fields and the reason.
 - `resolve_customer_id`: the live profile behind an id that may have been merged.
 
 A merge emits `customers.merged` (`customer_id` the survivor, `merged_id` the
@@ -15,13 +18,14 @@ their rows. An erasure emits `customers.erased`: they pseudonymise their copies.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from omnichannel.customers import records
+from omnichannel.customers import audit, records
 from omnichannel.customers.identities import find_customer_id as find_customer_id
-from omnichannel.customers.models import Customer
+from omnichannel.customers.models import Customer, Segment, SegmentMember
 from omnichannel.customers.privacy import on_erase as on_erase
 from omnichannel.customers.privacy import on_export as on_export
 from omnichannel.customers.resolution import Attachment as Attachment
@@ -49,6 +53,42 @@ def every_id_of(session: Session, *, customer_id: uuid.UUID) -> list[uuid.UUID]:
     )
 
 
+def segments_if_known(session: Session, *, customer_id: uuid.UUID) -> list[str] | None:
+    """The segment codes of a customer (a merged id answers for its survivor), or None
+    when there is no such customer. One statement, as `segments_of`: every quote for a
+    customer asks."""
+    rows = session.execute(_KNOWN_SEGMENTS, {"customer_id": customer_id}).all()
+    return [code for (code,) in rows if code is not None] if rows else None
+
+
+# One row per segment, or one row of NULL for a customer in none, or no row at all.
+_KNOWN_SEGMENTS = (
+    select(Segment.code)
+    .select_from(Customer)
+    .outerjoin(
+        SegmentMember,
+        SegmentMember.customer_id == func.coalesce(Customer.merged_into_id, Customer.id),
+    )
+    .outerjoin(Segment, Segment.id == SegmentMember.segment_id)
+    .where(Customer.id == bindparam("customer_id"))
+    .order_by(Segment.code)
+)
+
+
+def record_read(
+    session: Session, *, customer_id: uuid.UUID | None, fields: Sequence[str], purpose: str
+) -> None:
+    """Write to the audit log that the session's actor was shown these personal fields
+    of the customer (None: a guest's), and why, in the reader's transaction."""
+    audit.record(
+        session,
+        action=audit.Action.READ,
+        customer_ids=[customer_id],
+        fields=fields,
+        purpose=purpose,
+    )
+
+
 __all__ = [
     "Attachment",
     "IdentityIn",
@@ -60,6 +100,8 @@ __all__ = [
     "find_or_attach",
     "on_erase",
     "on_export",
+    "record_read",
     "resolve_customer_id",
+    "segments_if_known",
     "segments_of",
 ]

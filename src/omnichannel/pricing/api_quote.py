@@ -1,6 +1,11 @@
 """The quote, prices to display (with the EU Omnibus reference), price history and the
 channel parity report over HTTP. Every channel asks the same questions here and gets
-the same answers; a channel's API key is recorded as the quote's channel."""
+the same answers; a channel's API key is recorded as the quote's channel.
+
+Prices cannot be claimed: a customer's segment prices follow from `customer_id` (their
+profile's segments). Naming segments is a preview, for staff with `pricing:preview`;
+anyone else naming one gets a 403 rather than a field silently ignored.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from omnichannel.kernel import Principal
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import service
 from omnichannel.pricing.display import MAX_VARIANTS
-from omnichannel.pricing.errors import field_error
+from omnichannel.pricing.errors import SegmentsNotClaimable, field_error
 from omnichannel.pricing.rules import SEGMENT_PATTERN
 from omnichannel.pricing.schemas import check_currency
 from omnichannel.pricing.schemas_quote import (
@@ -45,7 +50,8 @@ SegmentsQuery = Annotated[
     Query(
         alias="segment",
         max_length=20,
-        description="The customer's segment codes (repeat the parameter).",
+        description="Preview (needs pricing:preview): price as members of these segments "
+        "(repeat the parameter).",
     ),
 ]
 ChannelQuery = Annotated[
@@ -79,6 +85,18 @@ def _currency(value: str) -> str:
         ) from None
 
 
+def _claimed(principal: Principal, segments: list[str], field: str) -> list[str]:
+    """Segments the caller names: only a preview by staff allowed one may."""
+    if segments and not principal.can(Permission.PRICING_PREVIEW):
+        raise SegmentsNotClaimable(
+            "Segment prices follow from the customer's profile (`customer_id`); naming "
+            "segments is a preview that needs pricing:preview.",
+            errors=[field_error(field, "needs pricing:preview", "segments_not_claimable")],
+            required=Permission.PRICING_PREVIEW.value,
+        )
+    return segments
+
+
 def _segments(values: list[str] | None) -> list[str]:
     out = values or []
     for i, s in enumerate(out):
@@ -96,7 +114,7 @@ def _segments(values: list[str] | None) -> list[str]:
     "/quote",
     response_model=QuoteRead,
     summary="Price a cart: lines, promotions, coupons, VAT, totals",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 404, 422),
     openapi_extra=READS_ONLY,
 )
 def quote(data: QuoteRequest, principal: Reader, session: SessionDep) -> QuoteRead:
@@ -104,7 +122,7 @@ def quote(data: QuoteRequest, principal: Reader, session: SessionDep) -> QuoteRe
         session,
         items=[service.Item(x.variant_id, x.quantity) for x in data.lines],
         currency=data.currency,
-        segments=data.segments,
+        segments=_claimed(principal, data.segments, "segments"),
         customer_id=data.customer_id,
         coupons=data.coupons,
         channel=_channel(principal, data.channel),
@@ -140,7 +158,7 @@ def display_prices(
         session,
         variant_ids=variant_id,
         currency=_currency(currency),
-        segments=_segments(segments),
+        segments=_claimed(principal, _segments(segments), "segment"),
         channel=_channel(principal, channel),
         at=at,
     )

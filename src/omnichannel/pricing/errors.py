@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omnichannel.kernel.errors import Conflict, InvalidInput, NotFound
+from omnichannel.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class PriceListCodeTaken(Conflict):
@@ -39,6 +39,19 @@ class PromotionNotFound(NotFound):
 
 class CouponNotFound(NotFound):
     code = "coupon_not_found"
+
+
+class UnknownCustomer(NotFound):
+    """A quote for a customer id no profile has."""
+
+    code = "customer_not_found"
+
+
+class SegmentsNotClaimable(Forbidden):
+    """Segments named in a quote by someone without `pricing:preview`: a customer's
+    segments come from their profile, never from the caller."""
+
+    code = "segments_not_claimable"
 
 
 class Unpriced(InvalidInput):

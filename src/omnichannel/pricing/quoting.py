@@ -22,7 +22,7 @@ from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import limits, snapshot
 from omnichannel.pricing.engine import Priced, PricedLine, price
-from omnichannel.pricing.errors import Unpriced, field_error
+from omnichannel.pricing.errors import UnknownCustomer, Unpriced, field_error
 from omnichannel.pricing.limits import CouponCheck
 from omnichannel.pricing.offers import Cart, Line, Offer
 from omnichannel.pricing.prices import token_and_prices
@@ -38,26 +38,34 @@ if TYPE_CHECKING:
 
 
 class SegmentsOf(Protocol):
-    """Codes of the segments a customer is in."""
+    """Codes of the segments a customer is in; None when there is no such customer."""
 
-    def __call__(self, session: Session, *, customer_id: uuid.UUID) -> Sequence[str]: ...
+    def __call__(self, session: Session, *, customer_id: uuid.UUID) -> Sequence[str] | None: ...
 
 
 # Customers own segments; pricing, their sibling, does not import them: the
-# entrypoints install `customers.segments_of` here (`omnichannel.wiring`).
+# entrypoints install `customers.segments_if_known` here (`omnichannel.wiring`).
 _segment_sources: dict[str, SegmentsOf] = {}
 
 
 def segments_from(source: SegmentsOf) -> None:
-    """Have every quote for a known customer read the customer's segments from `source`."""
+    """Have every quote for a customer read the customer's segments from `source`."""
     _segment_sources["customers"] = source
 
 
 def _segments_of(session: Session, customer_id: uuid.UUID) -> Sequence[str]:
+    """The customer's segments; 404 naming `customer_id` when there is no such customer:
+    a quote for nobody must not count their per-customer limits, nor pass for a price."""
     source = _segment_sources.get("customers")
     if source is None:
         raise RuntimeError("Quotes need customers' segments: call omnichannel.wiring.install().")
-    return source(session, customer_id=customer_id)
+    found = source(session, customer_id=customer_id)
+    if found is None:
+        raise UnknownCustomer(
+            f"Customer {customer_id} does not exist.",
+            errors=[field_error("customer_id", "no such customer", "unknown_customer")],
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +124,9 @@ def quote(
     totals and VAT, and why each refused coupon was refused.
 
     With a `customer_id`, the quote reads the customer's segments from the customers
-    domain (`segments_from`; one statement; a merged profile answers with its survivor's) and adds
-    them to any `segments` the caller names, so every channel that knows the customer
+    domain (`segments_from`; one statement; a merged profile answers with its survivor's;
+    404 when there is no such customer) and adds them to any `segments` the caller names
+    (entrypoints let only a preview name any), so every channel that knows the customer
     gets the same segment prices without knowing the segments. The `customer_id` also
     counts per-customer limits. The channel never changes the result unless an
     override for it is configured.

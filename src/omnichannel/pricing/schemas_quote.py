@@ -33,12 +33,15 @@ class QuoteRequest(InputModel):
     currency: Currency = "PLN"
     customer_id: uuid.UUID | None = Field(
         None,
-        description="The customer: their segments' prices apply and per-customer limits count.",
+        description="The customer: their segments' prices apply and per-customer limits "
+        "count. 404 if there is no such customer.",
     )
     segments: list[Segment] = Field(
         default_factory=list,
         max_length=MAX_SEGMENTS,
-        description="Segments to price for besides those of `customer_id`'s profile.",
+        description="Preview only (staff with pricing:preview): price as a member of these "
+        "segments too. Anyone else gets 403 `segments_not_claimable`: a customer's segments "
+        "come from their profile.",
     )
     coupons: list[str] = Field(
         default_factory=list, max_length=MAX_COUPONS, description="Coupon codes, any case."

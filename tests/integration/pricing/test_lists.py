@@ -16,7 +16,7 @@ from omnichannel.db import OutboxEvent
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput, PreconditionFailed
 from omnichannel.pricing import service, snapshot
-from omnichannel.pricing.errors import BaseListExists, PriceListCodeTaken
+from omnichannel.pricing.errors import BaseListExists, PriceListCodeTaken, UnknownCustomer
 from omnichannel.pricing.models import Price
 from omnichannel.pricing.schemas import PriceListCreate, PriceListUpdate
 from tests.integration.pricing.conftest import Shop
@@ -88,7 +88,9 @@ def test_a_customer_gets_the_prices_of_their_segments_by_id_alone(
     segments.add_member(session, code="vip", customer_id=anna)
     q = service.quote(session, items=[service.Item(shop.v["TS-S"], 1)], customer_id=anna)
     assert (q.lines[0].priced.line.unit_price, q.segments) == (3999, ("vip",))
-    assert _unit(session, shop, "TS-S", customer_id=uuid.uuid4()) == 4999
+    with pytest.raises(UnknownCustomer) as e:  # nobody's segments: a 404, not a base price
+        _unit(session, shop, "TS-S", customer_id=uuid.uuid4())
+    assert e.value.errors[0]["field"] == "customer_id"
 
 
 def test_the_higher_priority_segment_list_wins(session: Session, shop: Shop) -> None:

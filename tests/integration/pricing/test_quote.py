@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from omnichannel.customers import profiles
+from omnichannel.customers.schemas import CustomerCreate
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.pricing import service
@@ -142,7 +144,10 @@ def test_a_per_customer_coupon_needs_the_customer_and_counts_per_customer(
 ) -> None:
     pid = _coupon(session, shop, ["KLUB"], max_uses_per_customer=1)
     service.issue_coupons(session, promotion_id=pid, data=CouponIssue(codes=["KLUB2"]))
-    anna, jan = uuid.uuid4(), uuid.uuid4()
+    anna, jan = (
+        profiles.create_customer(session, data=CustomerCreate(given_name=n)).customer.id
+        for n in ("Anna", "Jan")
+    )
     assert _reasons(service.quote(session, items=shop.items(TS_S=1), coupons=["KLUB"])) == {
         "KLUB": Refusal.CUSTOMER_REQUIRED
     }

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from omnichannel.customers import profiles
+from omnichannel.customers.schemas import CustomerCreate
 from omnichannel.db import Database, OutboxEvent, make_engine, unit_of_work
 from omnichannel.pricing import service
 from omnichannel.pricing.errors import RedemptionRefused
@@ -101,7 +103,7 @@ def test_a_budget_stops_the_promotion_once_spent(session: Session, shop: Shop) -
 
 def test_releasing_a_cancelled_order_gives_the_use_back(session: Session, shop: Shop) -> None:
     _with_coupon(session, shop, "ZWROT", max_uses_per_customer=1)
-    anna = uuid.uuid4()
+    anna = profiles.create_customer(session, data=CustomerCreate(given_name="Anna")).customer.id
     q = service.quote(session, items=shop.items(TS_S=1), coupons=["ZWROT"], customer_id=anna)
     service.redeem(session, quote=q, order_ref="ORD-1")
     assert service.release(session, order_ref="ORD-1") == 1
