@@ -1,16 +1,21 @@
 """Segments over HTTP. Marketing defines them and sees their sizes
-(`customers:segments`); who is in them takes `customers:read`."""
+(`customers:segments`). Who is in a segment is people: seeing them takes the segment
+right and `customers:read` too, and putting someone in (or out of) a manual segment
+the segment right and `customers:write` (a segment can carry a price list: a cashier
+must not make a friend an employee). The segments of one customer are part of
+reading that customer (`customers:read`)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
 from omnichannel.customers import records, segments
-from omnichannel.customers.api_deps import Reader, Writer
+from omnichannel.customers.api_deps import Reader
 from omnichannel.customers.models import Segment
 from omnichannel.customers.schemas_segments import (
     CustomerSegments,
@@ -20,7 +25,15 @@ from omnichannel.customers.schemas_segments import (
     SegmentRead,
     SegmentUpdate,
 )
-from omnichannel.http.deps import IfMatch, SessionDep, etag, parse_if_match, require
+from omnichannel.http.deps import (
+    IfMatch,
+    PrincipalDep,
+    SessionDep,
+    etag,
+    parse_if_match,
+    permitted,
+    require,
+)
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from omnichannel.http.routing import Route
@@ -30,6 +43,20 @@ from omnichannel.security.service import Permission
 router = APIRouter(route_class=Route, tags=["segments"])
 
 Marketer = Annotated[Principal, Depends(require(Permission.CUSTOMERS_SEGMENTS))]
+
+
+def _members_with(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency for members of segments: the segment right and `permission` too."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        return permitted(permitted(principal, Permission.CUSTOMERS_SEGMENTS), permission)
+
+    check.__name__ = f"require_segments_and_{permission.replace(':', '_')}"
+    return check
+
+
+MemberReader = Annotated[Principal, Depends(_members_with(Permission.CUSTOMERS_READ))]
+MemberWriter = Annotated[Principal, Depends(_members_with(Permission.CUSTOMERS_WRITE))]
 
 _READ = problem_responses(401, 403, 404, 422)
 _WRITE = problem_responses(401, 403, 404, 409, 422)
@@ -142,7 +169,11 @@ def recompute(code: str, _: Marketer, session: SessionDep) -> Recomputed:
     responses=_READ,
 )
 def members(
-    code: str, _: Reader, session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 100
+    code: str,
+    _: MemberReader,
+    session: SessionDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
 ) -> MemberPage:
     found = segments.members(session, code=code, after=decode_cursor(cursor), limit=limit)
     page = found[:limit]
@@ -157,7 +188,7 @@ def members(
     summary="Put a customer in a manual segment",
     responses=_WRITE,
 )
-def add_member(code: str, customer_id: uuid.UUID, _: Writer, session: SessionDep) -> Response:
+def add_member(code: str, customer_id: uuid.UUID, _: MemberWriter, session: SessionDep) -> Response:
     segments.add_member(session, code=code, customer_id=customer_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -168,7 +199,9 @@ def add_member(code: str, customer_id: uuid.UUID, _: Writer, session: SessionDep
     summary="Take a customer out of a manual segment",
     responses=_WRITE,
 )
-def remove_member(code: str, customer_id: uuid.UUID, _: Writer, session: SessionDep) -> Response:
+def remove_member(
+    code: str, customer_id: uuid.UUID, _: MemberWriter, session: SessionDep
+) -> Response:
     segments.remove_member(session, code=code, customer_id=customer_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
