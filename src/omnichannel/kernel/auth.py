@@ -3,6 +3,10 @@ signed in to the web shop or the app (customer bearer token).
 
 A customer principal's `id` is the customer's id and `channel_id`/`channel_code`
 name the channel they signed in through; it holds only `carts:own` and `orders:own`.
+
+Where a staff member scoped to locations may act (an order, a cart's channel, a
+hold) is decided in `security.reach`, on top of `can_act_on_location`; its refusal,
+`OutsideYourLocations`, lives here so the HTTP plumbing raises the same one.
 """
 
 from __future__ import annotations
@@ -11,7 +15,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
+from omnichannel.kernel.errors import Forbidden
+
 ALL = "*"
+
+
+class OutsideYourLocations(Forbidden):
+    """A staff member scoped to locations asked to act on another location's things."""
+
+    code = "outside_your_locations"
+    title = "Outside your locations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,4 +53,5 @@ class Principal:
         return ALL in self.permissions or permission in self.permissions
 
     def can_act_on_location(self, location_id: uuid.UUID) -> bool:
+        """The location is one the principal is scoped to (an unscoped one: any)."""
         return self.location_ids is None or location_id in self.location_ids
