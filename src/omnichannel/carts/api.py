@@ -1,7 +1,8 @@
 """Carts over HTTP: a signed-in customer reaches their own carts, an anonymous shopper
 (through the storefront's API key) reaches a cart by its token, and staff allowed to
 handle carts (a cashier, a call-center agent) reach any cart, in the channel they
-name. A handoff code opens a cart in another channel."""
+name; staff scoped to locations change carts only in their locations' channels
+(`Caller.changing`, `security.reach`). A handoff code opens a cart in another channel."""
 
 from __future__ import annotations
 
@@ -172,7 +173,7 @@ def _set_line(
     *,
     add: bool = False,
 ) -> CartRead:
-    cart = service.load(session, cart_id=cart_id, access=caller.access(token))
+    cart = caller.changing(session, cart_id=cart_id, token=token)
     seller = caller.seller(session, channel)
     service.set_line(
         session,
@@ -236,7 +237,7 @@ def set_coupons(
     token: CartToken = None,
     channel: ChannelQuery = None,
 ) -> CartRead:
-    cart = service.load(session, cart_id=cart_id, access=caller.access(token))
+    cart = caller.changing(session, cart_id=cart_id, token=token)
     seller = caller.seller(session, channel)
     service.set_coupons(
         session, cart=cart, codes=data.codes, seller=seller, actor=caller.principal.actor
@@ -253,7 +254,7 @@ def set_coupons(
 def issue_handoff(
     cart_id: uuid.UUID, caller: CallerDep, session: SessionDep, token: CartToken = None
 ) -> HandoffRead:
-    cart = service.load(session, cart_id=cart_id, access=caller.access(token))
+    cart = caller.changing(session, cart_id=cart_id, token=token)
     h = service.issue_handoff(session, cart=cart)
     return HandoffRead(code=h.code, expires_at=h.expires_at, qr_payload=h.qr_payload)
 

@@ -20,6 +20,7 @@ from omnichannel.config import Settings
 from omnichannel.db import Database, unit_of_work
 from omnichannel.http.routing import RequestUnit, begin
 from omnichannel.kernel import Forbidden, Principal, Unauthenticated
+from omnichannel.kernel.auth import OutsideYourLocations
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -166,9 +167,10 @@ def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 def require_location_access(principal: Principal, location_id: uuid.UUID) -> None:
-    """Scoped roles act only on their own stores or warehouses."""
+    """Scoped roles act only on their own stores or warehouses (the same refusal as
+    `security.reach` gives for orders, carts and holds)."""
     if not principal.can_act_on_location(location_id):
-        raise Forbidden(
+        raise OutsideYourLocations(
             f"Your role is scoped to other locations than {location_id}.",
             location_id=str(location_id),
         )

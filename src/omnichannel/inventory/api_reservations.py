@@ -4,7 +4,7 @@ release, extend or commit it.
 A channel acts only on its own channel's holds, and names their owner (the cart or
 order id in its system): a wrong owner or another channel's hold is 403
 `not_reservation_owner`. Staff (call center, stores) may act on any hold; a store
-associate only at their own stores.
+associate only at their own stores (403 `outside_your_locations`, `security.reach`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from omnichannel.http.errors import problem_responses
 from omnichannel.http.routing import Route
 from omnichannel.inventory import service
 from omnichannel.inventory.api_availability import caller_channel
-from omnichannel.inventory.rules import OwnerType, ReservationStatus
+from omnichannel.inventory.rules import OwnerType
 from omnichannel.inventory.schemas import (
     CHANNEL_DEFAULT_TTL_SECONDS,
     OwnerRelease,
@@ -102,13 +102,7 @@ def reserve(data: ReservationCreate, principal: Reserver, session: SessionDep) -
 )
 def release_owner(data: OwnerRelease, principal: Reserver, session: SessionDep) -> ReleasedCount:
     owner = service.Owner(data.owner_type, data.owner_id, channel_id=principal.channel_id)
-    if principal.location_ids is not None:  # a scoped role: every hold must be at its stores
-        for res in service.list_reservations(
-            session, owner_type=owner.type, owner_id=owner.id, channel_id=owner.channel_id
-        ):
-            if res.status == ReservationStatus.ACTIVE:
-                require_location_access(principal, res.location_id)
-    return ReleasedCount(released=service.release_owner(session, owner=owner))
+    return ReleasedCount(released=service.release_owner(session, owner=owner, by=principal))
 
 
 @router.get(

@@ -30,9 +30,10 @@ from omnichannel.inventory.expiry import expire_overdue
 from omnichannel.inventory.models import Reservation, StockLevel
 from omnichannel.inventory.rules import MovementKind, OwnerType, ReservationStatus
 from omnichannel.inventory.take import take, take_all
-from omnichannel.kernel import new_id, utcnow
+from omnichannel.kernel import Principal, new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.locations import service as locations
+from omnichannel.security import reach
 
 _reservations: Table = Reservation.__table__  # type: ignore[assignment]
 
@@ -286,8 +287,11 @@ def release(
     return res
 
 
-def release_owner(session: Session, *, owner: Owner, now: datetime | None = None) -> int:
-    """Release every active hold of an owner (an abandoned cart); returns how many."""
+def release_owner(
+    session: Session, *, owner: Owner, by: Principal | None = None, now: datetime | None = None
+) -> int:
+    """Release every active hold of an owner (an abandoned cart); returns how many.
+    `by`: staff scoped to locations release them only if every one is theirs (403)."""
     now = now or utcnow()
     active = [
         r
@@ -296,6 +300,8 @@ def release_owner(session: Session, *, owner: Owner, now: datetime | None = None
         )
         if r.status == ReservationStatus.ACTIVE.value
     ]
+    if by is not None:
+        reach.check_locations(by, (r.location_id for r in active), what=f"the holds of {owner.id}")
     freed = [
         (r.variant_id, r.location_id, r.quantity)
         for r in active

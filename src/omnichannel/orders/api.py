@@ -3,7 +3,9 @@
 A signed-in customer checks out their own carts and sees only their own orders; a
 channel's API key checks out the carts it holds the token of; staff (a cashier, an
 agent) check out any cart in the channel they name and, with orders:manage, move
-orders through fulfilment. Checkout requires an `Idempotency-Key`.
+orders through fulfilment. Staff scoped to locations read any order but sell, move
+and cancel only where they work (`security.reach`). Checkout requires an
+`Idempotency-Key`.
 """
 
 from __future__ import annotations
@@ -188,7 +190,7 @@ def checkout(
     principal = caller.principal
 
     def open_cart(session: Session) -> tuple[carts.Cart, carts.Seller]:
-        cart = carts.load(session, cart_id=cart_id, access=caller.access(token))
+        cart = caller.changing(session, cart_id=cart_id, token=token)
         return cart, caller.seller(session, data.channel)
 
     return service.checkout(
@@ -330,6 +332,7 @@ def transition(
             channel=principal.channel_code if principal.kind == "channel" else data.channel,
             reason=data.reason,
         ),
+        by=principal,
     )
     return order_read(view)
 
@@ -358,5 +361,6 @@ def cancel(
             line_nos=data.lines,
             by_customer=customer,
         ),
+        by=principal,
     )
     return order_read(view, personal=_personal(principal, view.order))

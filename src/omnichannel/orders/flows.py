@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from omnichannel.carts import service as carts
 from omnichannel.db import batched
 from omnichannel.db.session import Units
-from omnichannel.kernel import utcnow
+from omnichannel.kernel import Principal, utcnow
 from omnichannel.kernel.errors import DomainError
 from omnichannel.orders import lifecycle
 from omnichannel.orders.checkout import CheckoutRequest, place_order
@@ -37,6 +37,7 @@ from omnichannel.orders.models import Order
 from omnichannel.orders.queries import Access, load
 from omnichannel.orders.rules import OrderStatus
 from omnichannel.payments import service as payments
+from omnichannel.security import reach
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -162,16 +163,34 @@ def _answered(
     return Outcome(OrderView(order, paid_with), _declined(change.message))
 
 
-def move(units: Units, *, order_id: uuid.UUID, access: Access, move: Move) -> OrderView:
+def move(
+    units: Units,
+    *,
+    order_id: uuid.UUID,
+    access: Access,
+    move: Move,
+    by: Principal | None = None,
+) -> OrderView:
     """Move the order on (allocate, fulfil, ship, ready for pickup, deliver, collect,
     complete) or cancel it (whole or some lines), taking or giving back its money
     with the provider between two transactions; 409 when the machine or the provider
     refuses (nothing about the order changed), 503 when the provider did not answer
-    (the call is retried by the worker; try the move again later)."""
+    (the call is retried by the worker; try the move again later). `by`: who asks;
+    staff scoped to locations move only the orders handled there (403)."""
     with units() as session:
         if move.channel is not None:
             carts.seller(session, code=move.channel)  # 422 when unknown
         order = load(session, order_id=order_id, access=access)
+        if by is not None:
+            reach.check_order(
+                by,
+                number=order.number,
+                pickup_location_id=order.pickup_location_id,
+                # A line cancelled in full takes nothing from its location any more.
+                line_location_ids=(
+                    ln.location_id for ln in order.lines if ln.cancelled < ln.quantity
+                ),
+            )
         paid_with = payments.of_orders(session, order_ids=[order.id])[order.id]
         begun = lifecycle.begin(session, order=order, paid_with=paid_with, move=move)
         if not begun.remote:

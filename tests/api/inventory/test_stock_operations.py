@@ -82,7 +82,7 @@ def test_a_warehouse_operator_receives_at_their_warehouse_but_not_at_a_store(
     )
     r = client.post(f"{API}/receipts", json=_receipt(shop, shop.store), headers=operator)
     assert r.status_code == 403
-    assert r.json()["code"] == "forbidden"
+    assert r.json()["code"] == "outside_your_locations"
 
 
 def _adjustment(shop: Shop, location: object, quantity: int, **extra: object) -> dict[str, object]:
