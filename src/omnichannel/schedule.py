@@ -47,6 +47,25 @@ def availability() -> Consumer:
     )
 
 
+def customer_feeds() -> list[Consumer]:
+    """What orders tell customers' profiles: money paid and given back (spend), and the
+    contact and address typed at checkout."""
+    from omnichannel.orders import to_customers  # when used: importing stays cheap
+
+    return [
+        Consumer(
+            name="orders.customer_spend",
+            handle=to_customers.report_payments,
+            types=to_customers.PAYMENT_MOVES,
+        ),
+        Consumer(
+            name="orders.customer_details",
+            handle=to_customers.remember_checkouts,
+            types=to_customers.PLACED,
+        ),
+    ]
+
+
 def install() -> None:
     """Register every job and consumer (idempotent). Domains are imported here, not
     at the top: `api.app` imports this module and stays cheap for tools."""
@@ -54,6 +73,8 @@ def install() -> None:
     from omnichannel.orders import jobs as orders  # when installing: see above
 
     consumers.register(availability())
+    for feed in customer_feeds():
+        consumers.register(feed)
 
     register(
         Job(name="inventory.expire_holds", every=timedelta(seconds=1), run=inventory.expire_holds)

@@ -2,13 +2,16 @@
 
 - `find_or_attach`: checkout in any channel (issue 6) attaches the buyer to the
   profile an identity points at, or starts one.
-- `append_to_timeline`: record an interaction; orders write `order_placed` and
-  `order_returned` with the total as `amount`, which spend segments add up.
+- `append_to_timeline`: record an interaction; orders write `order_placed` and the
+  other moves of an order, with its total as `amount` for the record.
 - `segments_of`: the segment codes pricing quotes for; `segments_if_known` the same,
   or None when there is no such customer (a quote for one is a 404).
 - `record_read`: another domain showed staff personal data it keeps for a customer (an
   order's contact and address): the audit log names the fields and the reason.
 - `resolve_customer_id`: the live profile behind an id that may have been merged.
+- `record_payments`: money taken for a customer's orders or given back, which spend
+  segments add up (`customers.spend` says what counts as spend).
+- `remember_checkout`: keep a checkout's e-mail, phone and address on the profile.
 
 A merge emits `customers.merged` (`customer_id` the survivor, `merged_id` the
 duplicate): domains holding customer ids (orders, carts, loyalty) consume it to move
@@ -28,12 +31,15 @@ from omnichannel.customers.identities import find_customer_id as find_customer_i
 from omnichannel.customers.models import Customer, Segment, SegmentMember
 from omnichannel.customers.privacy import on_erase as on_erase
 from omnichannel.customers.privacy import on_export as on_export
+from omnichannel.customers.remembering import remember_checkout as remember_checkout
 from omnichannel.customers.resolution import Attachment as Attachment
 from omnichannel.customers.resolution import find_or_attach as find_or_attach
 from omnichannel.customers.rules import IdentityType as IdentityType
 from omnichannel.customers.rules import TimelineType as TimelineType
 from omnichannel.customers.schemas import IdentityIn as IdentityIn
 from omnichannel.customers.segments import segments_of as segments_of
+from omnichannel.customers.spend import PaymentMove as PaymentMove
+from omnichannel.customers.spend import record_payments as record_payments
 from omnichannel.customers.timeline import append as append_to_timeline
 
 
@@ -93,6 +99,7 @@ __all__ = [
     "Attachment",
     "IdentityIn",
     "IdentityType",
+    "PaymentMove",
     "TimelineType",
     "append_to_timeline",
     "every_id_of",
@@ -100,7 +107,9 @@ __all__ = [
     "find_or_attach",
     "on_erase",
     "on_export",
+    "record_payments",
     "record_read",
+    "remember_checkout",
     "resolve_customer_id",
     "segments_if_known",
     "segments_of",

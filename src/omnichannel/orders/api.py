@@ -245,6 +245,7 @@ def _request(data: CheckoutIn) -> service.CheckoutRequest:
         billing_address=data.billing_address.details() if data.billing_address else None,
         pickup_location_id=data.pickup_location_id,
         expected_total=data.expected_total,
+        save_to_profile=data.save_to_profile,
     )
 
 

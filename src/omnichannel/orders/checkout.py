@@ -73,6 +73,12 @@ class CheckoutRequest:
     billing_address: dict[str, Any] | None = None
     pickup_location_id: uuid.UUID | None = None
     expected_total: int | None = None
+    # Keep the contact and shipping address on the buyer's profile (deduplicated).
+    save_to_profile: bool = True
+
+    def reaches_buyer(self) -> bool:
+        """Whether the order names a way to tell the buyer it is ready: an e-mail or phone."""
+        return self.contact is not None and bool(self.contact.email or self.contact.phone)
 
 
 def _bad(field: str, message: str, type_: str, detail: str) -> InvalidInput:
@@ -114,6 +120,15 @@ def _check(cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> None
             "not a pickup location of this channel",
             "pickup_location",
             "Choose one of the channel's pickup locations.",
+        )
+    if req.fulfilment == Fulfilment.PICKUP and cart.customer_id is None and not req.reaches_buyer():
+        # Nobody can be told the order waits for them; a customer's profile can.
+        raise _bad(
+            "contact",
+            "an e-mail or phone is required for pickup",
+            "contact_required",
+            "A pickup order needs an e-mail or phone to say when it is ready, or a "
+            "signed-in customer.",
         )
     if req.fulfilment == Fulfilment.DELIVERY and req.shipping_address is None:
         raise _bad(
@@ -162,7 +177,12 @@ def _check(cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> None
 
 def _buyer(session: Session, cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> Buyer:
     """The cart's customer, or the profile the buyer's e-mail or phone leads to (started
-    when none does): checkout in any channel attaches to one profile."""
+    when none does): checkout in any channel attaches to one profile.
+
+    The contact and shipping address given are kept on that profile too, unless the
+    buyer said not to: the same for a signed-in customer as for an anonymous one, after
+    the order commits (`orders.to_customers`), so a checkout reads nothing more for it.
+    """
     customer_id = cart.customer_id
     contact = req.contact
     if customer_id is None and contact is not None and contact.identities():
@@ -178,6 +198,7 @@ def _buyer(session: Session, cart: carts.Cart, seller: carts.Seller, req: Checko
         contact=contact.document() if contact is not None else None,
         shipping_address=req.shipping_address,
         billing_address=req.billing_address,
+        save_to_profile=req.save_to_profile,
     )
 
 

@@ -41,6 +41,19 @@ class Buyer:
     contact: dict[str, Any] | None = None  # name, e-mail, phone
     shipping_address: dict[str, Any] | None = None
     billing_address: dict[str, Any] | None = None
+    # Keep the contact's e-mail and phone and the shipping address on the customer's
+    # profile too (`orders.to_customers`, after the order commits).
+    save_to_profile: bool = False
+
+    @property
+    def gives_profile(self) -> bool:
+        """Whether the order has something for the customer's profile to keep."""
+        contact = self.contact or {}
+        return (
+            self.save_to_profile
+            and self.customer_id is not None
+            and bool(contact.get("email") or contact.get("phone") or self.shipping_address)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +174,11 @@ def place(
         aggregate_id=order_id,
         sequence=order.version,
         type="order.placed",
-        payload=event_payload(order, channel=placement.seller.code),
+        payload=event_payload(
+            order,
+            channel=placement.seller.code,
+            **({"save_to_profile": True} if buyer.gives_profile else {}),
+        ),
     )
     if buyer.customer_id is not None:
         customers.append_to_timeline(

@@ -40,10 +40,19 @@ class CheckoutIn(InputModel):
     fulfilment: Fulfilment
     pickup_location_id: uuid.UUID | None = Field(None, description="For pickup orders.")
     contact: ContactIn | None = Field(
-        None, description="The buyer; an anonymous cart attaches to the profile they lead to."
+        None,
+        description="The buyer; an anonymous cart attaches to the profile they lead to. A "
+        "pickup order of an anonymous cart needs an e-mail or phone (to say it is ready).",
     )
     shipping_address: AddressIn | None = None
     billing_address: AddressIn | None = None
+    save_to_profile: bool = Field(
+        True,
+        description="Keep the contact's e-mail and phone and the shipping address on the "
+        "buyer's profile (what it has already is not added twice), for a signed-in "
+        "customer as for an anonymous buyer; false leaves the profile as it is. An "
+        "anonymous buyer is still attached to the profile their e-mail or phone leads to.",
+    )
     payment: PaymentIn
     expected_total: int | None = Field(
         None,
