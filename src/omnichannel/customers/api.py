@@ -149,7 +149,8 @@ def update_customer(
 @router.get(
     "/customers/{customer_id}/360",
     response_model=Customer360,
-    summary="Customer 360: profile, consents, open cases, latest timeline, segments",
+    summary="Customer 360: profile, consents, open cases, latest timeline, segments, "
+    "recent orders and open carts",
     responses=_READ,
 )
 def customer_360(

@@ -11,7 +11,13 @@ from pydantic import BaseModel, Field
 from omnichannel.customers.models import AuditEntry, Consent, ConsentChange
 from omnichannel.customers.privacy import Export
 from omnichannel.customers.rules import ConsentPurpose
-from omnichannel.customers.schemas import ConsentHistoryRead, ConsentRead, CustomerRead
+from omnichannel.customers.schemas import (
+    ConsentHistoryRead,
+    ConsentRead,
+    CustomerRead,
+    OpenCartRead,
+    RecentOrderRead,
+)
 from omnichannel.customers.schemas_activity import CaseRead, TimelineEntryRead
 from omnichannel.customers.view import View360
 
@@ -49,14 +55,19 @@ def history_reads(rows: list[ConsentChange], *, reveal: bool) -> list[ConsentHis
 
 
 class Customer360(BaseModel):
-    """Profile, identities, consents, open cases, the latest timeline entries and
-    segments. Recent orders and open carts are added with the orders and carts domains."""
+    """Profile, identities, consents, open cases, the latest timeline entries,
+    segments, recent orders of every channel and open carts."""
 
     customer: CustomerRead
     consents: list[ConsentRead]
     open_cases: list[CaseRead]
     timeline: list[TimelineEntryRead] = Field(description="The latest entries, newest first.")
     segments: list[str]
+    recent_orders: list[RecentOrderRead] = Field(
+        description="The latest orders, any channel, newest first; contact and address "
+        "null when redacted."
+    )
+    open_carts: list[OpenCartRead] = Field(description="Carts not checked out, latest first.")
 
     @classmethod
     def of(cls, view: View360, *, reveal: bool) -> Customer360:
@@ -67,6 +78,8 @@ class Customer360(BaseModel):
             open_cases=[CaseRead.of(c, reveal=reveal) for c in view.open_cases],
             timeline=[TimelineEntryRead.of(e, reveal=reveal) for e in view.timeline],
             segments=view.segments,
+            recent_orders=[RecentOrderRead.of(o, reveal=reveal) for o in view.recent_orders],
+            open_carts=[OpenCartRead.of(c) for c in view.open_carts],
         )
 
 

@@ -1,10 +1,12 @@
 """Reading orders: one order (if the caller may see it), a customer's orders, an
-order's history."""
+order's history, and the recent orders the Customer 360 shows."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -12,7 +14,7 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from omnichannel.customers import service as customers
 from omnichannel.orders.errors import OrderNotFound
-from omnichannel.orders.models import Order, OrderTransition
+from omnichannel.orders.models import Order, OrderLine, OrderTransition
 
 MAX_PAGE = 100
 
@@ -79,3 +81,74 @@ def history(session: Session, *, order: Order) -> list[OrderTransition]:
             .order_by(OrderTransition.id)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RecentOrder:
+    """An order as the Customer 360 lists it; `contact` and `shipping_address` are
+    personal data, for the caller to withhold from whoever may not see them."""
+
+    id: uuid.UUID
+    number: str
+    kind: str
+    channel: str | None  # the channel that completed it
+    journey: list[str]
+    status: str
+    payment_status: str
+    fulfilment: str
+    currency: str
+    total: int
+    placed_at: datetime
+    location_ids: list[uuid.UUID]  # where its lines are served from, then the pickup store
+    contact: dict[str, Any] | None
+    shipping_address: dict[str, Any] | None
+
+
+def recent_orders_of(
+    session: Session, *, customer_ids: list[uuid.UUID], limit: int = 10
+) -> list[RecentOrder]:
+    """The latest orders of these customer ids, any channel, newest first: two
+    statements however many there are (the orders, then their lines' locations)."""
+    if not customer_ids:
+        return []
+    orders = list(
+        session.scalars(
+            select(Order)
+            .where(Order.customer_id.in_(customer_ids))
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(min(limit, MAX_PAGE))
+        )
+    )
+    served: dict[uuid.UUID, list[uuid.UUID]] = {o.id: [] for o in orders}
+    if orders:
+        for order_id, location_id in session.execute(
+            select(OrderLine.order_id, OrderLine.location_id)
+            .where(OrderLine.order_id.in_(list(served)))
+            .distinct()
+            .order_by(OrderLine.order_id, OrderLine.location_id)
+        ):
+            served[order_id].append(location_id)
+    return [
+        RecentOrder(
+            id=o.id,
+            number=o.number,
+            kind=o.kind,
+            channel=o.journey[-1] if o.journey else None,
+            journey=list(o.journey),
+            status=o.status,
+            payment_status=o.payment_status,
+            fulfilment=o.fulfilment,
+            currency=o.currency,
+            total=o.total,
+            placed_at=o.placed_at,
+            location_ids=_locations(o, served[o.id]),
+            contact=o.contact,
+            shipping_address=o.shipping_address,
+        )
+        for o in orders
+    ]
+
+
+def _locations(order: Order, served: list[uuid.UUID]) -> list[uuid.UUID]:
+    pickup = order.pickup_location_id
+    return served if pickup is None or pickup in served else [*served, pickup]
