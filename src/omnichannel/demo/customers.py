@@ -138,8 +138,10 @@ def _history(
         total = rng.choice([4_999, 8_999, 12_999, 19_900, 34_900, 59_900, 129_900, 249_900])
         order = f"{order_prefix}-{days}"
         out.append(Entry(days, "order_placed", where, total, order))
+        out.append(Entry(days, "order_paid", where, total, order))  # spend is what was paid
         if rng.random() < 0.12:
             out.append(Entry(max(days - 9, 0), "order_returned", where, total, order))
+            out.append(Entry(max(days - 9, 0), "order_refunded", where, total, order))
     for _ in range(rng.randint(0, 5)):
         sku = rng.choice(skus) if skus else None
         out.append(
