@@ -179,7 +179,11 @@ def move(
     staff scoped to locations move only the orders handled there (403)."""
     with units() as session:
         if move.channel is not None:
-            carts.seller(session, code=move.channel)  # 422 when unknown
+            named = carts.seller(session, code=move.channel)  # 422 when unknown
+            if by is not None:  # staff record a move only in a channel they sell through
+                reach.check_channel(
+                    by, code=named.code, channel_location_ids={*named.sell_from, *named.pickup_at}
+                )
         order = load(session, order_id=order_id, access=access)
         if by is not None:
             reach.check_order(

@@ -34,11 +34,20 @@ def test_a_krakow_associate_hands_over_a_krakow_pickup_and_the_payment_is_captur
     client: TestClient, world: World
 ) -> None:
     order_id = krakow_pickup(client, world)
-    r = client.post(
-        f"{API}/orders/{order_id}/transitions", json={"to": "collected"}, headers=world.krk
-    )
+    moves = f"{API}/orders/{order_id}/transitions"
+    r = client.post(moves, json={"to": "collected", "channel": "pos-krk"}, headers=world.krk)
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["payment_status"]) == ("collected", "captured")
+
+
+def test_a_krakow_associate_records_a_move_only_in_a_channel_they_sell_through(
+    client: TestClient, world: World
+) -> None:
+    order_id = krakow_pickup(client, world)
+    moves = f"{API}/orders/{order_id}/transitions"
+    r = client.post(moves, json={"to": "collected", "channel": "pos-waw"}, headers=world.krk)
+    assert (r.status_code, r.json()["code"]) == (403, "outside_your_locations")
+    assert _order(client, world, order_id)["status"] == "ready_for_pickup"
 
 
 def test_a_pickup_order_is_moved_on_by_its_pickup_store_wherever_its_goods_come_from(
