@@ -72,6 +72,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.inventory.api_reservations import router as reservations
     from omnichannel.locations.api import router as locations
     from omnichannel.orders.api import router as orders
+    from omnichannel.orders.api_delivery import router as order_delivery
     from omnichannel.orders.api_marketplace import router as marketplace_orders
     from omnichannel.payments.api import router as gift_cards
     from omnichannel.pricing.api import router as pricing
@@ -98,6 +99,7 @@ def _routers() -> list[APIRouter]:
         carts,
         orders,
         marketplace_orders,
+        order_delivery,
         gift_cards,
         events,
     ]

@@ -170,7 +170,9 @@ class OrderRead(BaseModel):
     payments: list[PaymentRead]
     pricing: dict[str, Any] = Field(description="Promotions, coupons and VAT as quoted.")
     contact: dict[str, Any] | None = Field(
-        None, description="Shown to the customer and to staff allowed to see personal data."
+        None,
+        description="Shown to the customer themself; staff who deliver the order read it "
+        "(and the shipping address) at `GET /orders/{id}/delivery`, audited.",
     )
     shipping_address: dict[str, Any] | None = None
     billing_address: dict[str, Any] | None = None

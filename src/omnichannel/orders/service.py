@@ -6,6 +6,8 @@
   whole or lines), taking or giving back money between two transactions.
 - `settle_payments`: the worker's job for provider calls a crash left pending.
 - `load`, `by_number`, `customer_orders`, `history`, `view`: reads.
+- `delivery_details`: an order's contact and shipping address for the staff who deliver
+  it, each read audited with its reason.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from omnichannel.orders.checkout import CheckoutRequest as CheckoutRequest
 from omnichannel.orders.checkout import Contact as Contact
 from omnichannel.orders.checkout import Placed as Placed
 from omnichannel.orders.checkout import place_order as place_order
+from omnichannel.orders.delivery import Delivery as Delivery
+from omnichannel.orders.delivery import DeliveryReason as DeliveryReason
+from omnichannel.orders.delivery import delivery_details as delivery_details
 from omnichannel.orders.flows import Answering as Answering
 from omnichannel.orders.flows import OrderView as OrderView
 from omnichannel.orders.flows import Settled as Settled
