@@ -22,16 +22,7 @@ from omnichannel.customers import models
 from omnichannel.customers.crypto import Sealed, SealedJSON, keyring
 from omnichannel.customers.profiles import CITY_INDEX
 from omnichannel.customers.rules import IdentityType, fold_city
-
-_MODELS = (
-    models.Customer,
-    models.CustomerIdentity,
-    models.CustomerAddress,
-    models.ConsentChange,
-    models.TimelineEntry,
-    models.ServiceCase,
-    models.CaseMessage,
-)
+from omnichannel.db import Base
 
 
 @dataclass(frozen=True)
@@ -42,10 +33,11 @@ class SealedColumn:
 
 
 def sealed_columns() -> list[SealedColumn]:
-    """Every column of this domain that holds sealed values."""
+    """Every column of every table that holds sealed values: this domain's and the
+    other domains' copies and free text (orders' contacts, the reasons people typed),
+    all sealed with the one ring. Every such table has an `id` key."""
     out = []
-    for model in _MODELS:
-        table: Table = model.__table__  # type: ignore[assignment]
+    for table in Base.metadata.sorted_tables:
         for column in table.columns:
             if isinstance(column.type, Sealed | SealedJSON):
                 out.append(SealedColumn(table, column, column.type.context))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from omnichannel.db.base import Base
 from omnichannel.db.types import BigIntPK
 from omnichannel.kernel import utcnow
+from omnichannel.security.crypto import Sealed
 
 
 class StockLevel(Base):
@@ -59,7 +60,9 @@ class StockMovement(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))  # MovementKind
     quantity: Mapped[int]  # signed change of on_hand
-    reason: Mapped[str | None] = mapped_column(String(200))
+    # Free text staff type (up to 200 characters) may name a person ("returned by
+    # Mrs Kowalska"): sealed like every personal value (promise 7), never in an event.
+    reason: Mapped[str | None] = mapped_column(Sealed("stock_movements.reason"))
     actor: Mapped[str | None] = mapped_column(String(128))
     reference_type: Mapped[str | None] = mapped_column(String(32))
     reference_id: Mapped[str | None] = mapped_column(String(64))

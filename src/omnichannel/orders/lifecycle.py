@@ -17,7 +17,9 @@ unanswered call stays pending for the worker (503). A move that needs no provide
 
 A move the machine does not allow is a 409 naming the current state. Every move is a
 row in `order_transitions`, an `order.<state>` event and an entry on the customer's
-timeline.
+timeline. The reason a person gives is free text, so personal data (promise 7): it is
+kept sealed in the move's row only; the event says whether one was given, and the
+payment provider is told only that the order was cancelled.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def _record(
         aggregate_id=order.id,
         sequence=order.version,
         type=f"order.{to.value}",
-        payload=event_payload(order, channel=channel, reason=reason),
+        payload=event_payload(order, channel=channel, reason_given=reason is not None),
     )
     if order.customer_id is not None:
         customers.append_to_timeline(
@@ -145,7 +147,7 @@ def begin(
     if to == S.CANCELLED:
         chosen, whole = _cancelled_lines(order, move.line_nos)
         refund = sum(ln.total for ln in chosen) + (order.delivery if whole else 0)
-        calls = _money_back(session, paid_with, refund, whole=whole, reason=move.reason)
+        calls = _money_back(session, paid_with, refund, whole=whole)
     else:
         calls = _captures(session, order, paid_with, to)
     begun = Begun(calls)
@@ -355,10 +357,10 @@ def _money_back(
     amount: int,
     *,
     whole: bool,
-    reason: str | None,
 ) -> list[payments.Call]:
     """Void what was only promised (whole cancels) and refund what was taken, up to
-    `amount`."""
+    `amount`. The refund's reason is a fixed text, never the one a person typed: the
+    payment records and events keep it in plain text and it goes to the provider."""
     calls = []
     for payment in paid_with:
         status = P(payment.status)
@@ -374,7 +376,7 @@ def _money_back(
                         payment=payment,
                         kind=K.REFUND,
                         amount=due,
-                        reason=reason or "order cancelled",
+                        reason="order cancelled",
                     )
                 )
                 amount -= due

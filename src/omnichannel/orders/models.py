@@ -3,8 +3,9 @@
 An order is a snapshot: prices, VAT, promotions, the buyer's contact and addresses
 as they were at checkout, so later changes to price lists or the profile never
 change an order. Contact and addresses are personal data, sealed like the profile's
-(AES-GCM, see `customers.crypto`) and pseudonymised when the customer is erased;
-the amounts stay for the tax records.
+(AES-GCM, see `security.crypto`) and pseudonymised when the customer is erased;
+the amounts stay for the tax records. So is the reason a person types for a move
+(a cancel naming the customer): sealed, blanked on erasure, never in an event.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from omnichannel.customers.crypto import SealedJSON
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
 from omnichannel.db.types import BigIntPK, JSONDoc
 from omnichannel.kernel import utcnow
+from omnichannel.security.crypto import Sealed, SealedJSON
 
 
 class Order(IdMixin, TimestampMixin, VersionedMixin, Base):
@@ -143,5 +144,6 @@ class OrderTransition(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(128))
     channel: Mapped[str | None] = mapped_column(String(32))
-    reason: Mapped[str | None] = mapped_column(String(500))
+    # Free text a person typed (up to 500 characters): personal data (promise 7).
+    reason: Mapped[str | None] = mapped_column(Sealed("order_transitions.reason"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
