@@ -54,7 +54,10 @@ def test_a_channel_key_cannot_claim_the_employee_price(
     r = client.post(f"{P}/quote", json=_doc(shop, segments=["employees"]), headers=web)
     assert r.status_code == 403, r.text
     problem = r.json()
-    assert (problem["code"], problem["errors"][0]["field"]) == ("segments_not_claimable", "segments")
+    assert (problem["code"], problem["errors"][0]["field"]) == (
+        "segments_not_claimable",
+        "segments",
+    )
     shown = client.get(
         f"{P}/prices",
         params={"variant_id": str(shop.v["TS-S"]), "segment": "employees"},
@@ -90,6 +93,12 @@ def test_staff_with_pricing_preview_may_quote_as_a_segment(
     assert shown.json()[0]["price"] == VIP
     bad = client.post(f"{P}/quote", json=_doc(shop, segments=["Not A Code"]), headers=analyst)
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "segments.0")
+    bad = client.get(
+        f"{P}/prices",
+        params={"variant_id": str(shop.v["TS-S"]), "segment": "Not A Code"},
+        headers=analyst,
+    )
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "segment.0")
 
 
 def test_a_quote_for_an_unknown_customer_is_404(
