@@ -114,7 +114,12 @@ class ChannelRead(BaseModel):
 
 class ApiKeyCreate(_In):
     name: str = Field(min_length=1, max_length=100, examples=["storefront-prod"])
-    scopes: list[Scope] = Field(min_length=1, description="What the key may do.")
+    scopes: list[Scope] = Field(
+        min_length=1,
+        description="What the key may do: only scopes the channel's type may hold "
+        "(`channels.rules.SCOPES_BY_TYPE`, tabled in the README); any other is a 422 "
+        "`scope_not_allowed` naming it.",
+    )
     expires_at: datetime | None = Field(None, description="Optional expiry (timezone-aware).")
 
     @field_validator("expires_at")
