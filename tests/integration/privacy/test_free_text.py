@@ -34,16 +34,16 @@ def _marker(what: str) -> str:
 
 def _raw_dump(session: Session) -> str:
     """Every row of every table as the database holds it (no column type opens it)."""
-    out = []
+    out: list[str] = []
     for table in metadata.sorted_tables:
         rows = session.execute(text(f"SELECT * FROM {table.name}")).all()  # noqa: S608
         out.extend(repr(tuple(row)) for row in rows)
     return "\n".join(out)
 
 
-def _opened(session: Session, *, skip: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+def _opened(session: Session, *, skip: frozenset[str] = frozenset()) -> str:
     """Every sealed value of every table, opened with the ring."""
-    ring, out = keyring(), []
+    ring, out = keyring(), list[str]()
     for table in metadata.sorted_tables:
         for column in table.columns:
             if not isinstance(column.type, Sealed | SealedJSON) or table.name in skip:
@@ -188,5 +188,5 @@ def test_free_text_leaves_no_trace_after_erasure(
     assert [w for w, m in marks.items() if m in raw] == []
     # Opened, nothing the customer's erasure reaches still holds their words; the stock
     # ledger's reason concerns no known customer and stays, sealed.
-    opened = _opened(session, skip={"stock_movements"})
+    opened = _opened(session, skip=frozenset({"stock_movements"}))
     assert [w for w, m in marks.items() if m in opened] == []

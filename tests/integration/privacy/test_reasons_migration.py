@@ -1,0 +1,116 @@
+"""Migration d8e2b6a4f1c3 on a database with rows in it: the reasons already stored
+in plain text are sealed, the order events that carried one say only that one was
+given, and a downgrade gives the plain text back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from omnichannel.db import Database, OutboxEvent, make_engine, record_event, unit_of_work
+from omnichannel.db.migrate import alembic_config, upgrade
+from omnichannel.inventory.rules import MovementKind
+from omnichannel.inventory.service import adjust
+from omnichannel.orders import service as orders
+from omnichannel.orders.rules import OrderStatus
+from omnichannel.security.crypto import keyring
+from tests import ordering
+from tests.integration.commerce.conftest import build_store
+from tests.integration.commerce.test_checkout import _checkout
+
+BEFORE = "c1a7f3e9d2b4"
+SCHEMA = "reasons_migration"
+CANCEL = "Pani Kowalska się rozmyśliła"
+FOUND = "oddane przez pana Nowaka"
+
+
+@pytest.fixture
+def fresh(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """An empty database of the test's backend, migrated to the newest revision."""
+    if engine.dialect.name == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('m') / 'reasons.db'}")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
+        url = engine.url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
+        eng = make_engine(url.render_as_string(hide_password=False), pool_size=1)
+    upgrade(eng)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {SCHEMA} CASCADE")
+
+
+def _downgrade(eng: Engine, revision: str) -> None:
+    with eng.connect() as conn:
+        raw = conn.connection.driver_connection
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # a batch rebuild with keys on would cascade (as `upgrade` knows)
+            raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        with conn.begin():
+            command.downgrade(alembic_config(connection=conn), revision)
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
+def _stored(eng: Engine) -> list[str]:
+    with eng.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT reason FROM order_transitions WHERE reason IS NOT NULL "
+                "UNION ALL SELECT reason FROM stock_movements WHERE reason IS NOT NULL"
+            )
+        )
+        return sorted(r[0] for r in rows)
+
+
+def test_the_migration_seals_the_reasons_already_stored_and_a_downgrade_opens_them(
+    fresh: Engine,
+) -> None:
+    db = Database(fresh)
+    with unit_of_work(db, actor="setup") as s:
+        store = build_store(s)
+        order = _checkout(s, store, store.cart(s, TS_S=1))
+        ordering.move(s, order=order, to=OrderStatus.CANCELLED, actor="staff:x", reason=CANCEL)
+        adjust(
+            s,
+            location_id=store.warehouse,
+            variant_id=store.v("TS-S"),
+            quantity=1,
+            kind=MovementKind.ADJUSTMENT,
+            reason=FOUND,
+        )
+    sealed = _stored(fresh)
+    assert len(sealed) == 2
+    assert all(v.startswith(f"{keyring().current.id}:") for v in sealed)
+
+    _downgrade(fresh, BEFORE)
+    assert _stored(fresh) == sorted([CANCEL, FOUND])
+    with unit_of_work(db, actor="setup") as s:  # an event as the old code wrote it
+        record_event(
+            s,
+            aggregate_type="order",
+            aggregate_id=order.id,
+            sequence=99,
+            type="order.cancelled",
+            payload={"order_id": str(order.id), "reason": CANCEL},
+        )
+
+    upgrade(fresh)
+    resealed = _stored(fresh)
+    assert len(resealed) == 2
+    assert all(v.startswith(f"{keyring().current.id}:") for v in resealed)
+    with Session(fresh) as s:
+        again = orders.load(s, order_id=order.id, access=orders.Access(staff=True))
+        history = orders.history(s, order=again)
+        assert [t.reason for t in history if t.reason] == [CANCEL]
+        old = s.scalar(select(OutboxEvent.payload).where(OutboxEvent.sequence == 99))
+        assert old == {"order_id": str(order.id), "reason_given": True}
