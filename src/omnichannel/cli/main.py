@@ -76,7 +76,7 @@ def serve(
     reload: bool = typer.Option(False, help="Restart on code changes (development)."),
 ) -> None:
     """Serve the API."""
-    import uvicorn  # ~0.2 s to import: only `omni serve` pays it
+    from omnichannel.http import server  # uvicorn: ~0.2 s to import, only `omni serve` pays it
 
     try:
         s = get_settings()
@@ -85,14 +85,8 @@ def serve(
         raise typer.Exit(2) from None
     host, port = host or s.host, port or s.port
     console.print(f"API:  http://{host}:{port}/api/v1/health\nDocs: http://{host}:{port}/docs")
-    uvicorn.run(
-        "omnichannel.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=None if reload else (workers or s.workers),
-        reload=reload,
-        log_level=s.log_level,
+    server.run(
+        host=host, port=port, workers=None if reload else (workers or s.workers), reload=reload
     )
 
 
