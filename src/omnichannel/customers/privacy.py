@@ -6,7 +6,8 @@ must keep: the profile's id (orders will point at it and tax law keeps orders fo
 years), the kinds and times of timeline entries and their amounts, the cases' states,
 the consent history's dates (proof that consent was once given lawfully) and the
 audit log. Identities are deleted, so the same e-mail may later start a new profile;
-the sign-in account and its tokens are deleted too.
+the sign-in account and its tokens are deleted too, and so are the stored answers of
+the person's own requests (a checkout's answer repeats their address).
 Outbox events about customers carry ids only, so nothing there needs scrubbing.
 """
 
@@ -36,6 +37,7 @@ from omnichannel.customers.models import (
     TimelineEntry,
 )
 from omnichannel.customers.rules import CustomerStatus
+from omnichannel.db.idempotency import IdempotencyKey
 from omnichannel.kernel import utcnow
 
 
@@ -146,6 +148,10 @@ def erase(session: Session, *, customer_id: uuid.UUID) -> Customer:
     signed_in = select(Customer.id).where(or_(Customer.id == cid, Customer.merged_into_id == cid))
     for signin in (CustomerToken, CustomerAccount):
         session.execute(delete(signin).where(signin.customer_id.in_(signed_in)))
+    # A replay must not bring back what the erasure removed.
+    session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.scope.in_([f"customer:{i}" for i in every_id]))
+    )
     session.execute(
         update(ConsentChange).where(ConsentChange.customer_id == cid).values(evidence=None)
     )

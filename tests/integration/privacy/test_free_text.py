@@ -19,6 +19,7 @@ from omnichannel.channels.rules import Scope
 from omnichannel.channels.schemas import ApiKeyCreate
 from omnichannel.channels.service import issue_api_key
 from omnichannel.db import OutboxEvent
+from omnichannel.db.idempotency import IdempotencyKey
 from omnichannel.migrations.models import metadata
 from omnichannel.security.crypto import Sealed, SealedJSON, keyring
 from tests.api.commerce.conftest import API, Keys
@@ -182,7 +183,10 @@ def test_free_text_leaves_no_trace_after_erasure(
     raw = _raw_dump(session)
     assert [w for w, m in marks.items() if m in raw] == []  # sealed at rest, out of events
 
+    her_answers = select(IdempotencyKey.key).where(IdempotencyKey.scope == f"customer:{cid}")
+    assert len(session.scalars(her_answers).all()) == 2  # her checkouts' stored answers
     _ok(client.post(f"{profile}/erase", headers=admin))
+    assert session.scalars(her_answers).all() == []  # a replay brings nothing back
 
     raw = _raw_dump(session)
     assert [w for w, m in marks.items() if m in raw] == []
