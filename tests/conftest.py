@@ -239,7 +239,8 @@ def committed_admin(db: Database, email: str) -> dict[str, str]:
     from omnichannel.db import unit_of_work
     from omnichannel.security.rules import Role
     from omnichannel.security.schemas import StaffCreate
-    from omnichannel.security.service import create_staff, login
+    from omnichannel.security.service import create_staff
+    from omnichannel.security.signin import login
 
     password = "correct horse battery"
     with unit_of_work(db, actor="setup") as s:

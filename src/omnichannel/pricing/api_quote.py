@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from omnichannel.http import throttle
 from omnichannel.http.deps import READS_ONLY, SessionDep, require
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.routing import Route
@@ -114,8 +115,10 @@ def _segments(values: list[str] | None) -> list[str]:
     "/quote",
     response_model=QuoteRead,
     summary="Price a cart: lines, promotions, coupons, VAT, totals",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, 429),
     openapi_extra=READS_ONLY,
+    # A quote naming coupon codes guesses them: rate limited (http.throttle).
+    dependencies=[throttle.COUPON],
 )
 def quote(data: QuoteRequest, principal: Reader, session: SessionDep) -> QuoteRead:
     q = service.quote(

@@ -1,16 +1,12 @@
-"""Staff use cases: accounts, sign-in, bearer tokens, and turning a token into a
-Principal."""
+"""Staff use cases: accounts, bearer tokens, and turning a token into a Principal.
+Signing in (a password for a token, and the lock after wrong ones) is `signin`."""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,19 +15,13 @@ from omnichannel.db.base import flush_edit
 from omnichannel.kernel import Conflict, NotFound, Principal, Unauthenticated, new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 from omnichannel.locations import service as locations
+from omnichannel.security import passwords
 from omnichannel.security.models import StaffLocationScope, StaffToken, StaffUser
 from omnichannel.security.rules import SCOPED_ROLES, Role, permissions_for
 from omnichannel.security.rules import Permission as Permission  # for other domains' routers
 from omnichannel.security.schemas import StaffCreate, StaffUpdate
 
 TOKEN_PREFIX = "omst_"  # noqa: S105 - a public prefix, not a secret
-_hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-# Verified when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-class InvalidCredentials(Unauthenticated):
-    code = "invalid_credentials"
 
 
 class EmailTaken(Conflict):
@@ -41,10 +31,6 @@ class EmailTaken(Conflict):
 def hash_token(token: str) -> str:
     """Tokens and API keys carry 256 random bits, so a plain SHA-256 is a safe lookup key."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def _load(session: Session, staff_id: uuid.UUID) -> StaffUser:
@@ -126,7 +112,7 @@ def create_staff(session: Session, *, data: StaffCreate) -> StaffUser:
         id=new_id(),
         email=data.email,
         full_name=data.full_name,
-        password_hash=hash_password(data.password),
+        password_hash=passwords.hash_password(data.password),
         role=data.role.value,
         scopes=[StaffLocationScope(location_id=loc) for loc in dict.fromkeys(data.location_ids)],
     )
@@ -159,7 +145,7 @@ def update_staff(session: Session, *, staff_id: uuid.UUID, data: StaffUpdate) ->
     if data.full_name is not None:
         user.full_name = data.full_name
     if data.password is not None:
-        user.password_hash = hash_password(data.password)
+        user.password_hash = passwords.hash_password(data.password)
     if data.active is not None:
         user.active = data.active
     user.role = role.value
@@ -186,31 +172,6 @@ def _revoke_all(session: Session, staff_id: uuid.UUID) -> None:
         .where(StaffToken.staff_id == staff_id, StaffToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-
-
-def login(session: Session, *, email: str, password: str, ttl: timedelta) -> tuple[str, StaffToken]:
-    """Check a password and issue a bearer token. The token is returned once, stored hashed."""
-    user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        raise InvalidCredentials("E-mail or password is wrong.") from None
-    if user is None or not user.active:
-        raise InvalidCredentials("E-mail or password is wrong.")
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = utcnow()
-    row = StaffToken(
-        id=new_id(),
-        staff_id=user.id,
-        token_hash=hash_token(token),
-        created_at=now,
-        expires_at=now + ttl,
-    )
-    session.add(row)
-    session.flush()
-    return token, row
 
 
 def logout(session: Session, *, token: str) -> None:

@@ -201,6 +201,21 @@ def test_coupon_checks_are_rate_limited(make_client: MakeClient, admin: dict[str
     )
 
 
+def test_coupon_codes_named_in_a_quote_are_rate_limited(
+    make_client: MakeClient, admin: dict[str, str]
+) -> None:
+    client = make_client(code_limit_per_client="2/minute")
+    lines = [{"variant_id": str(uuid.uuid4()), "quantity": 1}]
+
+    def quote(**extra: Any) -> Any:
+        return client.post(f"{API}/pricing/quote", json={"lines": lines, **extra}, headers=admin)
+
+    assert quote(coupons=["LATO10"]).status_code != 429
+    assert quote(coupons=["LATO20"]).status_code != 429
+    _assert_refused(quote(coupons=["LATO30"]), 429, "rate_limited")
+    assert quote().status_code != 429  # a quote without coupons guesses nothing
+
+
 def test_an_unparsable_limit_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="rate limit"):
         Settings(sign_in_limit_per_client="a lot")
