@@ -183,6 +183,9 @@ def test_free_text_leaves_no_trace_after_erasure(
     raw = _raw_dump(session)
     assert [w for w, m in marks.items() if m in raw] == []  # sealed at rest, out of events
 
+    export = _ok(client.get(f"{profile}/export", headers=admin))
+    given = [r["reason"] for o in export["held_elsewhere"]["orders"] for r in o["reasons"]]
+    assert sorted(given) == sorted(marks[w] for w in ("customer_cancel", "move", "staff_cancel"))
     her_answers = select(IdempotencyKey.key).where(IdempotencyKey.scope == f"customer:{cid}")
     assert len(session.scalars(her_answers).all()) == 2  # her checkouts' stored answers
     _ok(client.post(f"{profile}/erase", headers=admin))
