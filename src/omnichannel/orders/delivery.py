@@ -4,9 +4,11 @@ staff who fulfil it, hand it over or answer the customer about it.
 The order keeps them sealed (personal data). Staff read them here, one order at a time
 and with a reason, and each read is written to the customers' audit log (through
 `customers.record_read`) in the reader's transaction, as every read of a profile's
-personal fields is. A role scoped to locations reads them only for orders those
-locations fulfil or hand over; the billing address stays with the customer and the
-accountants.
+personal fields is. A role scoped to locations reads them only for orders one of its
+locations delivers: the pickup store hands a pickup order over (the stores and
+warehouses sending it goods there need no customer's address); any location shipping
+a live line of another order labels its parcel. The billing address stays with the
+customer and the accountants.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from omnichannel.customers import service as customers
-from omnichannel.kernel import Forbidden
+from omnichannel.kernel.auth import OutsideYourLocations
 from omnichannel.orders.models import Order
 from omnichannel.orders.queries import Access, load
 
@@ -42,12 +44,12 @@ class Delivery:
     shipping_address: dict[str, Any] | None
 
 
-def locations_of(order: Order) -> frozenset[uuid.UUID]:
-    """The locations that fulfil the order or hand it over: its lines' and its pickup's."""
-    found = {ln.location_id for ln in order.lines}
+def deliverers(order: Order) -> frozenset[uuid.UUID]:
+    """The locations that deliver the order to its customer: the pickup store of a
+    pickup order, else every location a live line ships from."""
     if order.pickup_location_id is not None:
-        found.add(order.pickup_location_id)
-    return frozenset(found)
+        return frozenset({order.pickup_location_id})
+    return frozenset(ln.location_id for ln in order.lines if ln.cancelled < ln.quantity)
 
 
 def delivery_details(
@@ -58,12 +60,13 @@ def delivery_details(
     location_ids: frozenset[uuid.UUID] | None,
 ) -> Delivery:
     """The order's contact and shipping address, the read audited with its reason; 404
-    for an unknown order, 403 when `location_ids` (a scoped role's) has none of its."""
+    for an unknown order, 403 when `location_ids` (a scoped role's) holds none of the
+    locations that deliver it."""
     order = load(session, order_id=order_id, access=Access(staff=True))
-    if location_ids is not None and not locations_of(order) & location_ids:
-        raise Forbidden(
-            f"Order {order.number} is fulfilled and handed over at other locations than yours.",
-            order_id=str(order.id),
+    if location_ids is not None and not deliverers(order) & location_ids:
+        raise OutsideYourLocations(
+            f"Order {order.number} is delivered from other locations than yours.",
+            location_ids=sorted(str(x) for x in deliverers(order)),
         )
     shown = {"orders.contact": order.contact, "orders.shipping_address": order.shipping_address}
     fields = [name for name, value in shown.items() if value]
