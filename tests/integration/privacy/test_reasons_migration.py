@@ -1,10 +1,12 @@
 """Migration d8e2b6a4f1c3 on a database with rows in it: the reasons already stored
 in plain text are sealed, the order events that carried one say only that one was
-given, and a downgrade gives the plain text back."""
+given, the refunds a cancel asked for lose its words, and a downgrade gives the
+sealed text back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from alembic import command
@@ -17,6 +19,7 @@ from omnichannel.inventory.rules import MovementKind
 from omnichannel.inventory.service import adjust
 from omnichannel.orders import service as orders
 from omnichannel.orders.rules import OrderStatus
+from omnichannel.payments.models import PaymentOperation
 from omnichannel.security.crypto import keyring
 from tests import ordering
 from tests.integration.commerce.conftest import build_store
@@ -94,7 +97,7 @@ def test_the_migration_seals_the_reasons_already_stored_and_a_downgrade_opens_th
 
     _downgrade(fresh, BEFORE)
     assert _stored(fresh) == sorted([CANCEL, FOUND])
-    with unit_of_work(db, actor="setup") as s:  # an event as the old code wrote it
+    with unit_of_work(db, actor="setup") as s:  # what the old code wrote
         record_event(
             s,
             aggregate_type="order",
@@ -102,6 +105,26 @@ def test_the_migration_seals_the_reasons_already_stored_and_a_downgrade_opens_th
             sequence=99,
             type="order.cancelled",
             payload={"order_id": str(order.id), "reason": CANCEL},
+        )
+        (payment,) = ordering.payments_of(s, order)
+        payment.pending_reason = CANCEL
+        s.add(
+            PaymentOperation(
+                payment_id=payment.id,
+                kind="refund",
+                amount=1,
+                succeeded=True,
+                message=f"{CANCEL} | refunded",
+            )
+        )
+        refunded = {"operation": "refund", "reason": CANCEL, "message": f"{CANCEL} | ok"}
+        record_event(
+            s,
+            aggregate_type="payment",
+            aggregate_id=payment.id,
+            sequence=99,
+            type="payment.refunded",
+            payload=refunded,
         )
 
     upgrade(fresh)
@@ -112,5 +135,19 @@ def test_the_migration_seals_the_reasons_already_stored_and_a_downgrade_opens_th
         again = orders.load(s, order_id=order.id, access=orders.Access(staff=True))
         history = orders.history(s, order=again)
         assert [t.reason for t in history if t.reason] == [CANCEL]
-        old = s.scalar(select(OutboxEvent.payload).where(OutboxEvent.sequence == 99))
-        assert old == {"order_id": str(order.id), "reason_given": True}
+        old = select(OutboxEvent.aggregate_type, OutboxEvent.payload).where(
+            OutboxEvent.sequence == 99
+        )
+        events: dict[str, Any] = dict(s.execute(old).tuples().all())
+        assert events["order"] == {"order_id": str(order.id), "reason_given": True}
+        assert events["payment"] == {
+            "operation": "refund",
+            "reason": "order cancelled",
+            "message": "order cancelled",
+        }
+        (payment,) = ordering.payments_of(s, order)
+        assert payment.pending_reason == "order cancelled"
+        messages = s.scalars(
+            select(PaymentOperation.message).where(PaymentOperation.kind == "refund")
+        )
+        assert list(messages) == ["order cancelled"]

@@ -4,8 +4,10 @@ A cancel reason may name the customer ("Mrs Kowalska changed her mind"), a stock
 adjustment's reason the person who brought goods back: free text is personal data
 (promise 7). Upgrading seals the values already stored, with the key ring the
 application uses (OMNI_SECRET_KEY), and rewrites the order events in the outbox that
-carried a reason to say only whether one was given. Downgrading opens the values
-again; the events' reasons are gone for good.
+carried a reason to say only whether one was given. A cancel's reason also reached
+its refund (the payment's call in flight, its operation's message, its events): those
+now say the fixed reason refunds give. Downgrading opens the sealed values again;
+the reasons taken out of events and refunds are gone for good.
 
 Revision ID: d8e2b6a4f1c3
 Revises: c1a7f3e9d2b4
@@ -29,6 +31,7 @@ depends_on: str | Sequence[str] | None = None
 # (table, column, the length of the plain column): both have an integer key `id`.
 _COLUMNS = (("order_transitions", "reason", 500), ("stock_movements", "reason", 200))
 _BATCH = 1000
+REFUND_REASON = "order cancelled"  # what `orders.lifecycle` asks every refund with
 
 
 def _rewrite(table: str, column: str, change: Callable[[str, str], str]) -> None:
@@ -59,8 +62,9 @@ def _open(value: str, context: str) -> str:
     return keyring().open(value, context=context)
 
 
-def _scrub_order_events() -> None:
-    """Order events said `reason: <text>`; they now say `reason_given: true`."""
+def _rewrite_events(aggregate_type: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Pass the payload of every event of `aggregate_type` that has a `reason` through
+    `change` (in place), a batch at a time."""
     conn = op.get_bind()
     has_reason = (
         "payload ? 'reason'"
@@ -68,14 +72,17 @@ def _scrub_order_events() -> None:
         else "json_type(payload, '$.reason') IS NOT NULL"
     )
     outbox = sa.table(
-        "outbox", sa.column("position", sa.BigInteger()), sa.column("payload", JSONDoc)
+        "outbox",
+        sa.column("position", sa.BigInteger()),
+        sa.column("aggregate_type", sa.String()),
+        sa.column("payload", JSONDoc),
     )
     after = 0
     while True:
         rows = conn.execute(
             sa.select(outbox.c.position, outbox.c.payload)
             .where(
-                sa.text("aggregate_type = 'order'"),
+                outbox.c.aggregate_type == aggregate_type,
                 sa.text(has_reason),
                 outbox.c.position > after,
             )
@@ -87,8 +94,7 @@ def _scrub_order_events() -> None:
         changed = []
         for position, payload in rows:
             doc: dict[str, Any] = dict(payload)
-            reason = doc.pop("reason", None)
-            doc["reason_given"] = reason is not None
+            change(doc)
             changed.append({"p": position, "doc": doc})
         conn.execute(
             outbox.update()
@@ -97,6 +103,39 @@ def _scrub_order_events() -> None:
             changed,
         )
         after = rows[-1][0]
+
+
+def _order_event(doc: dict[str, Any]) -> None:
+    """`reason: <text>` becomes `reason_given: true` (`reason: null`, false)."""
+    doc["reason_given"] = doc.pop("reason", None) is not None
+
+
+def _refund_event(doc: dict[str, Any]) -> None:
+    """A refund's reason and message began with the words typed for the cancel."""
+    doc["reason"] = doc["message"] = REFUND_REASON
+
+
+def _scrub_refunds() -> None:
+    """The only refunds asked for so far came from cancels, with the reason typed for
+    the cancel: in the call in flight, in the operation's message (before the
+    provider's words, which go too: they cannot be told apart safely) and in the
+    payment's events. They all say the fixed reason refunds give now."""
+    conn = op.get_bind()
+    payments = sa.table("payments", sa.column("pending_reason", sa.String()))
+    conn.execute(
+        payments.update()
+        .where(payments.c.pending_reason.is_not(None))
+        .values(pending_reason=REFUND_REASON)
+    )
+    operations = sa.table(
+        "payment_operations", sa.column("kind", sa.String()), sa.column("message", sa.String())
+    )
+    conn.execute(
+        operations.update()
+        .where(operations.c.kind == "refund", operations.c.message.is_not(None))
+        .values(message=REFUND_REASON)
+    )
+    _rewrite_events("payment", _refund_event)
 
 
 def upgrade() -> None:
@@ -109,7 +148,8 @@ def upgrade() -> None:
                 existing_nullable=True,
             )
         _rewrite(table, column, _seal)
-    _scrub_order_events()
+    _rewrite_events("order", _order_event)
+    _scrub_refunds()
 
 
 def downgrade() -> None:
