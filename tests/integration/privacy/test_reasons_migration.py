@@ -138,7 +138,7 @@ def test_the_migration_seals_the_reasons_already_stored_and_a_downgrade_opens_th
         old = select(OutboxEvent.aggregate_type, OutboxEvent.payload).where(
             OutboxEvent.sequence == 99
         )
-        events: dict[str, Any] = dict(s.execute(old).tuples().all())
+        events: dict[str, Any] = dict(tuple(row) for row in s.execute(old))
         assert events["order"] == {"order_id": str(order.id), "reason_given": True}
         assert events["payment"] == {
             "operation": "refund",
