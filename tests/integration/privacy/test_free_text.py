@@ -86,6 +86,24 @@ def _order(client: TestClient, keys: Keys, anna: Headers) -> dict[str, Any]:
     return order
 
 
+def _marketplace_order() -> dict[str, Any]:
+    """An Allegro order of one shirt, paid there, by Anna."""
+    return {
+        "id": str(uuid.uuid4()),
+        "buyer": {"id": "23123123", "email": "anna@example.pl", "login": "anna"},
+        "lineItems": [
+            {
+                "offer": {"id": "7712345", "name": "Koszulka", "external": {"id": "TS-S"}},
+                "quantity": 1,
+                "price": {"amount": "49.99", "currency": "PLN"},
+            }
+        ],
+        "delivery": {"address": {"street": "ul. Długa 45", "city": "Gdańsk", "zipCode": "80-827"}},
+        "payment": {"type": "ONLINE"},
+        "status": "READY_FOR_PROCESSING",
+    }
+
+
 def _ok(r: Any) -> Any:
     assert r.status_code in (200, 201), r.text
     return r.json()
@@ -142,6 +160,14 @@ def test_free_text_leaves_no_trace_after_erasure(
     _ok(client.post(moves, json={"to": "allocated", "reason": mark("move")}, headers=admin))
     body = {"reason": mark("staff_cancel")}
     _ok(client.post(f"{API}/orders/{staffs['id']}/cancel", json=body, headers=admin))
+    # A marketplace order, paid there: its cancel gives the money back by a refund.
+    imported = _ok(
+        client.post(f"{API}/orders/marketplace", json=_marketplace_order(), headers=keys["allegro"])
+    )
+    assert imported["customer_id"] == str(cid)
+    body = {"reason": mark("refund_cancel")}
+    refunded = _ok(client.post(f"{API}/orders/{imported['id']}/cancel", json=body, headers=admin))
+    assert refunded["payment_status"] == "refunded"
     # The profile, its timeline, consents and cases.
     profile = f"{API}/customers/{cid}"
     _ok(client.patch(profile, json={"notes": mark("notes")}, headers=admin))
@@ -185,7 +211,8 @@ def test_free_text_leaves_no_trace_after_erasure(
 
     export = _ok(client.get(f"{profile}/export", headers=admin))
     given = [r["reason"] for o in export["held_elsewhere"]["orders"] for r in o["reasons"]]
-    assert sorted(given) == sorted(marks[w] for w in ("customer_cancel", "move", "staff_cancel"))
+    cancels = ("customer_cancel", "move", "staff_cancel", "refund_cancel")
+    assert sorted(given) == sorted(marks[w] for w in cancels)
     her_answers = select(IdempotencyKey.key).where(IdempotencyKey.scope == f"customer:{cid}")
     assert len(session.scalars(her_answers).all()) == 2  # her checkouts' stored answers
     _ok(client.post(f"{profile}/erase", headers=admin))
