@@ -11,13 +11,8 @@ from pydantic import BaseModel, Field
 from omnichannel.customers.models import AuditEntry, Consent, ConsentChange
 from omnichannel.customers.privacy import Export
 from omnichannel.customers.rules import ConsentPurpose
-from omnichannel.customers.schemas import (
-    ConsentHistoryRead,
-    ConsentRead,
-    CustomerRead,
-    OpenCartRead,
-    RecentOrderRead,
-)
+from omnichannel.customers.schemas import ConsentHistoryRead, ConsentRead, CustomerRead
+from omnichannel.customers.schemas_360 import OpenCartRead, RecentOrderRead
 from omnichannel.customers.schemas_activity import CaseRead, TimelineEntryRead
 from omnichannel.customers.view import View360
 

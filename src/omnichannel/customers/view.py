@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from omnichannel.customers import audit, cases, consents, profiles, records, segments, timeline
 from omnichannel.customers.models import Consent, Customer, ServiceCase, TimelineEntry
-from omnichannel.customers.schemas import PERSONAL_FIELDS, CartSummary, OrderSummary
+from omnichannel.customers.schemas import PERSONAL_FIELDS
+from omnichannel.customers.schemas_360 import CartSummary, OrderSummary
 
 TIMELINE_HEAD = 10
 RECENT_ORDERS = 10
