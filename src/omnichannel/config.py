@@ -147,6 +147,15 @@ class Settings(BaseSettings):
             parse_many(v)  # ValueError names what it could not read
         return v
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith(
+            ("redis://", "rediss://", "redis+unix://")
+        ):
+            raise ValueError("a Redis URL starts with redis://, rediss:// or redis+unix://")
+        return v
+
     @field_validator("secret_key", "retired_secret_keys", "redis_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:

@@ -221,6 +221,12 @@ def test_an_unparsable_limit_is_refused_at_start() -> None:
         Settings(sign_in_limit_per_client="a lot")
 
 
+def test_a_redis_url_of_another_scheme_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="Redis URL"):
+        Settings(redis_url="memcached://127.0.0.1:11211")
+    assert Settings(redis_url="").redis_url is None
+
+
 # --- hashing turns ------------------------------------------------------------------
 
 
