@@ -15,8 +15,8 @@ from sqlalchemy import text
 from omnichannel import __version__, schedule, wiring
 from omnichannel.config import Settings, get_settings
 from omnichannel.db import Database
-from omnichannel.http.deps import SessionDep, SettingsDep
 from omnichannel.http.bounds import BoundedBody
+from omnichannel.http.deps import SessionDep, SettingsDep
 from omnichannel.http.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from omnichannel.http.guard import ControlCharacterGuard
 from omnichannel.http.routing import Route

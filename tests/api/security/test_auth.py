@@ -90,7 +90,7 @@ def test_a_store_associate_cannot_edit_another_store(
     )
     r = client.patch(f"/api/v1/locations/{other}", json=hours, headers=associate)
     assert r.status_code == 403
-    assert r.json()["code"] == "forbidden"
+    assert r.json()["code"] == "outside_your_locations"
 
 
 def test_a_store_associate_cannot_change_what_only_managers_change(
