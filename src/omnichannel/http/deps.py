@@ -166,6 +166,23 @@ def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
+def require_staff(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """Like `require`, for staff only: back-office reads (the stock ledger, price lists
+    and promotions) that no channel needs, whatever scope its key carries."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if principal.kind != "staff":
+            raise Forbidden(
+                f"This is a back-office read for staff (needs {permission}); a channel or a "
+                "customer reads what it shows through its own endpoints.",
+                required=permission,
+            )
+        return permitted(principal, permission)
+
+    check.__name__ = f"require_staff_{permission.replace(':', '_')}"
+    return check
+
+
 def require_location_access(principal: Principal, location_id: uuid.UUID) -> None:
     """Scoped roles act only on their own stores or warehouses (the same refusal as
     `security.reach` gives for orders, carts and holds)."""

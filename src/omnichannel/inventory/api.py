@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
 from omnichannel.catalog import service as catalog
-from omnichannel.http.deps import SessionDep, require, require_location_access
+from omnichannel.http.deps import SessionDep, require, require_location_access, require_staff
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.routing import Route
 from omnichannel.inventory import service
@@ -39,7 +39,8 @@ from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/inventory", tags=["inventory"])
 
-Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
+# Back-office reads: a channel's key sees what it sells through its own endpoints.
+Reader = Annotated[Principal, Depends(require_staff(Permission.INVENTORY_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INVENTORY_WRITE))]
 Manager = Annotated[Principal, Depends(require(Permission.INVENTORY_MANAGE))]
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from omnichannel.http.deps import SessionDep, require
+from omnichannel.http.deps import SessionDep, require_staff
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.pagination import CursorQuery, LimitQuery, page_of
 from omnichannel.http.routing import Route
@@ -27,7 +27,8 @@ from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/inventory", tags=["inventory"])
 
-Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
+# Back-office reads: a channel's key sees what it sells through its own endpoints.
+Reader = Annotated[Principal, Depends(require_staff(Permission.INVENTORY_READ))]
 
 VariantQuery = Annotated[uuid.UUID | None, Query(description="Only this variant.")]
 LocationQuery = Annotated[uuid.UUID | None, Query(description="Only this location.")]

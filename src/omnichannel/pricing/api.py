@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from omnichannel.http.deps import IfMatch, SessionDep, etag, parse_if_match, require
+from omnichannel.http.deps import IfMatch, SessionDep, etag, parse_if_match, require, require_staff
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.pagination import (
     CursorQuery,
@@ -47,7 +47,8 @@ from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, prefix="/pricing", tags=["pricing"])
 
-Reader = Annotated[Principal, Depends(require(Permission.PRICING_READ))]
+# Back-office reads: a channel's key sees what it sells through its own endpoints.
+Reader = Annotated[Principal, Depends(require_staff(Permission.PRICING_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.PRICING_WRITE))]
 
 _READ = problem_responses(401, 403, 404, 422)

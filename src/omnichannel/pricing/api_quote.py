@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from omnichannel.http import throttle
-from omnichannel.http.deps import READS_ONLY, SessionDep, require
+from omnichannel.http.deps import READS_ONLY, SessionDep, require, require_staff
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
@@ -42,6 +42,9 @@ from omnichannel.security.service import Permission
 router = APIRouter(route_class=Route, prefix="/pricing", tags=["pricing"])
 
 Reader = Annotated[Principal, Depends(require(Permission.PRICING_READ))]
+# Every list's history (scheduled prices included) and the parity report are the
+# back office's: a channel shows prices through the quote and `GET /pricing/prices`.
+BackOffice = Annotated[Principal, Depends(require_staff(Permission.PRICING_READ))]
 
 CurrencyQuery = Annotated[
     str, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.", examples=["PLN"])
@@ -191,7 +194,7 @@ def display_prices(
 )
 def price_history(
     variant_id: uuid.UUID,
-    _: Reader,
+    _: BackOffice,
     session: SessionDep,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
 ) -> list[HistoryRead]:
@@ -215,7 +218,7 @@ def price_history(
     responses=problem_responses(401, 403, 422),
 )
 def parity(
-    _: Reader,
+    _: BackOffice,
     session: SessionDep,
     currency: CurrencyQuery = "PLN",
     carts: Annotated[int, Query(ge=1, le=200, description="Random carts to try.")] = 20,

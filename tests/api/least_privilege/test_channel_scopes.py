@@ -150,3 +150,29 @@ def test_issuing_a_key_to_an_unknown_channel_is_404(client: TestClient, admin: H
         headers=admin,
     )
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize("type_", list(ChannelType))
+def test_a_channel_key_reads_no_stock_ledger_price_list_or_price_history(
+    client: TestClient,
+    admin: Headers,
+    channel_key: Callable[..., Headers],
+    type_: ChannelType,
+) -> None:
+    key = _full_key(channel_key, type_)
+    variant = uuid.uuid4()
+    back_office = (
+        "/inventory/levels",
+        "/inventory/movements",
+        "/inventory/check",
+        f"/inventory/transfers/{variant}",
+        "/pricing/price-lists",
+        f"/pricing/price-lists/{variant}/prices",
+        "/pricing/promotions",
+        f"/pricing/variants/{variant}/history",
+        "/pricing/parity",
+    )
+    for path in back_office:
+        r = client.get(f"{API}{path}", headers=key)
+        assert (r.status_code, r.json()["code"]) == (403, "forbidden"), (path, r.text)
+        assert client.get(f"{API}{path}", headers=admin).status_code != 403, path
