@@ -1,0 +1,1 @@
+"""Fulfilment: where an order's goods come from and how they reach the customer."""
