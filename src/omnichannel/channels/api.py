@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response, status
 
 from omnichannel.channels import service
+from omnichannel.channels.models import ChannelApiKey
 from omnichannel.channels.rules import LocationRole
 from omnichannel.channels.schemas import (
     ApiKeyCreate,
@@ -109,9 +110,15 @@ def update_channel(
     responses=problem_responses(401, 403, 404, 422),
 )
 def list_api_keys(channel_id: uuid.UUID, _: Manager, session: SessionDep) -> list[ApiKeyRead]:
-    return [
-        ApiKeyRead.model_validate(k) for k in service.list_api_keys(session, channel_id=channel_id)
-    ]
+    keys = service.list_api_keys(session, channel_id=channel_id)
+    kind = service.get_channel(session, channel_id=channel_id).type
+    return [_key_read(k, kind) for k in keys]
+
+
+def _key_read(key: ChannelApiKey, channel_type: str) -> ApiKeyRead:
+    held, ignored = service.split_scopes(channel_type=channel_type, scopes=key.scopes)
+    read = ApiKeyRead.model_validate(key)
+    return read.model_copy(update={"scopes": held, "ignored_scopes": ignored})
 
 
 @router.post(

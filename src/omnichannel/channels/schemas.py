@@ -137,7 +137,14 @@ class ApiKeyRead(BaseModel):
     channel_id: uuid.UUID
     name: str
     prefix: str = Field(description="The key's first characters, to recognise it.")
-    scopes: list[str]
+    scopes: list[str] = Field(
+        description="What the key may do: its scopes its channel's type allows."
+    )
+    ignored_scopes: list[str] = Field(
+        default_factory=list,
+        description="Scopes stored on the key that its channel's type no longer allows: "
+        "they have no effect (issued before the type lost them).",
+    )
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None

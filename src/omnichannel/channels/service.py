@@ -271,6 +271,13 @@ def issue_api_key(
     return key, secret
 
 
+def split_scopes(*, channel_type: str, scopes: Collection[str]) -> tuple[list[str], list[str]]:
+    """A key's stored scopes as (those in effect, those its channel's type no longer
+    allows): authentication keeps only the first."""
+    allowed = allowed_scopes(channel_type)
+    return sorted(s for s in scopes if s in allowed), sorted(s for s in scopes if s not in allowed)
+
+
 def list_api_keys(session: Session, *, channel_id: uuid.UUID) -> list[ChannelApiKey]:
     """A channel's keys, newest first (never their secrets)."""
     _load(session, channel_id)

@@ -48,7 +48,7 @@ class Permission(StrEnum):
     PRICING_PREVIEW = "pricing:preview"
     # Open any customer's carts (found through the customer or a handoff code) and change them.
     CARTS_WRITE = "carts:write"
-    ORDERS_READ = "orders:read"  # orders of any customer (scoped roles: their locations' too)
+    ORDERS_READ = "orders:read"  # any order (scoped roles too: reading is open, acting is not)
     ORDERS_WRITE = "orders:write"  # place orders: checkout, till sales, orders for a customer
     ORDERS_MANAGE = "orders:manage"  # move orders through fulfilment, cancel, capture, refund
     ORDERS_IMPORT = "orders:import"  # marketplaces: import their orders

@@ -141,6 +141,9 @@ def test_a_key_issued_before_its_type_lost_a_scope_loses_it_when_it_signs_in(
     me = client.get(f"{API}/channel", headers=key)
     assert me.json()["scopes"] == ["catalog:read"]
     assert client.get(f"{API}/products", headers=key).status_code == 200
+    channel = me.json()["channel"]["id"]
+    (listed,) = client.get(f"{API}/channels/{channel}/api-keys", headers=admin).json()
+    assert (listed["scopes"], listed["ignored_scopes"]) == (["catalog:read"], ["customers:read"])
 
 
 def test_issuing_a_key_to_an_unknown_channel_is_404(client: TestClient, admin: Headers) -> None:
