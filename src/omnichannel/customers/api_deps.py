@@ -9,45 +9,15 @@ authenticated inside that same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy.orm import Session
+from fastapi import Depends
 
-from omnichannel.http.deps import (
-    api_key_scheme,
-    bearer_scheme,
-    get_principal,
-    get_writing_session,
-    permitted,
-    require,
-)
+from omnichannel.http.deps import AuditedSession as AuditedSession  # for the routers here
+from omnichannel.http.deps import audited as audited
+from omnichannel.http.deps import require
 from omnichannel.kernel import Principal
 from omnichannel.security.service import Permission
-
-# Reading personal data writes its audit row: a writer's transaction even for GET.
-AuditedSession = Annotated[Session, Depends(get_writing_session, scope="function")]
-
-
-def _audited_principal(
-    request: Request,
-    session: AuditedSession,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-    api_key: Annotated[str | None, Security(api_key_scheme)],
-) -> Principal:
-    return get_principal(request, session, bearer, api_key)
-
-
-def audited(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """Like `require`, for endpoints that use `AuditedSession`."""
-
-    async def dependency(principal: Annotated[Principal, Depends(_audited_principal)]) -> Principal:
-        return permitted(principal, permission)
-
-    dependency.__name__ = f"audited_{permission.replace(':', '_')}"
-    return dependency
 
 
 def reveals(principal: Principal) -> bool:

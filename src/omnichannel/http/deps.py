@@ -143,6 +143,18 @@ def get_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
+# A read that writes its audit row (personal data): a writer's transaction even for GET.
+AuditedSession = Annotated[Session, Depends(get_writing_session, scope="function")]
+
+
+def _audited_principal(
+    request: Request,
+    session: AuditedSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Principal:
+    return get_principal(request, session, bearer, api_key)
+
 
 def permitted(principal: Principal, permission: str) -> Principal:
     """The principal, if it holds `permission`; otherwise 403 naming what is missing."""
@@ -163,6 +175,17 @@ def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
         return permitted(principal, permission)
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
+    return check
+
+
+def audited(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """Like `require`, for endpoints that take `AuditedSession`: the caller is
+    authenticated in that writer's session, so the request opens one, not two."""
+
+    async def check(principal: Annotated[Principal, Depends(_audited_principal)]) -> Principal:
+        return permitted(principal, permission)
+
+    check.__name__ = f"audited_{permission.replace(':', '_')}"
     return check
 
 

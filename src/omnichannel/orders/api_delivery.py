@@ -12,17 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Query
 
-from omnichannel.http.deps import (
-    api_key_scheme,
-    bearer_scheme,
-    get_principal,
-    get_writing_session,
-    permitted,
-)
+from omnichannel.http.deps import AuditedSession, audited
 from omnichannel.http.errors import problem_responses
 from omnichannel.http.routing import Route
 from omnichannel.kernel import Principal
@@ -32,20 +24,8 @@ from omnichannel.security.service import Permission
 
 router = APIRouter(route_class=Route, tags=["orders"])
 
-# The read writes its audit row: a writer's transaction even for GET.
-AuditedSession = Annotated[Session, Depends(get_writing_session, scope="function")]
-
-
-def _deliverer(
-    request: Request,
-    session: AuditedSession,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-    api_key: Annotated[str | None, Security(api_key_scheme)],
-) -> Principal:
-    return permitted(get_principal(request, session, bearer, api_key), Permission.ORDERS_DELIVERY)
-
-
-Deliverer = Annotated[Principal, Depends(_deliverer)]
+# The read writes its audit row, in the request's writer's session.
+Deliverer = Annotated[Principal, Depends(audited(Permission.ORDERS_DELIVERY))]
 
 
 @router.get(
