@@ -128,6 +128,7 @@ class _Candidate:
     cover: tuple[int, ...]  # units of each line it can serve
     how: str  # why it may serve at all
     when: str  # why its goods leave when they do ("" when they need not travel)
+    units: int  # of the order it can serve
 
     @property
     def why(self) -> str:
@@ -162,15 +163,21 @@ def _check(request: Request) -> None:
         raise ValueError("every line asks for at least one unit")
 
 
-def _eligible(request: Request, site: Site) -> str | None:
-    """Why the site may serve this order, or None."""
+def _how(request: Request, site: Site, own_store: bool) -> str | None:
+    """Why the site may serve this order, or None. `own_store`: it is the order's
+    store (the pickup store, or the till's)."""
+    if own_store:
+        return (
+            "the till's store"
+            if request.method is Method.CARRY_OUT
+            else ("the pickup store's own shelf")
+        )
     if request.method is Method.CARRY_OUT:
-        return "the till's store" if site.id == request.store_id else None
-    if request.method is Method.PICKUP and site.id == request.store_id:
-        return "the pickup store's own shelf"
-    if site.kind == "store" and not (site.ship_from_store and request.policy.stores_ship):
         return None
-    if not site.ships and site.kind != "store":
+    if site.kind == "store":
+        if not (site.ship_from_store and request.policy.stores_ship):
+            return None
+    elif not site.ships:
         return None
     if request.method is Method.PICKUP:
         return "a transfer to the pickup store"
@@ -218,34 +225,42 @@ def _covers(request: Request) -> dict[int, tuple[int, ...]]:
 def _candidates(request: Request) -> list[_Candidate]:
     """Every site that may serve and holds something, cheapest first."""
     policy, today = request.policy, request.now.date()
+    per_km, per_day = policy.cost_per_km, policy.cost_per_day
     covers = _covers(request)
+    own = (
+        request.store_id.int
+        if request.store_id is not None and request.method in (Method.PICKUP, Method.CARRY_OUT)
+        else None
+    )
     when_for: dict[tuple[frozenset[int], bool, time | None], tuple[date, str]] = {}
     found = []
     for site in request.sites:
-        cover = covers.get(site.id.int)
+        key = site.id.int
+        cover = covers.get(key)
         if cover is None:
             continue
-        how = _eligible(request, site)
+        how = _how(request, site, key == own)
         if how is None:
             continue
-        if request.method is Method.CARRY_OUT or (
-            request.method is Method.PICKUP and site.id == request.store_id
-        ):
-            found.append(_Candidate(site, 0, today, cover, how, ""))
+        if key == own:  # nothing travels
+            found.append(_Candidate(site, 0, today, cover, how, "", sum(cover)))
             continue
         # Sites with the same days, cut-off and room today leave on the same day.
         shape = (site.open_weekdays, site.capacity_left > 0, site.cutoff)
-        dispatch, when = when_for.get(shape) or when_for.setdefault(
-            shape, _dispatch(site, request.now)
-        )
-        cost = (
-            site.shipment_cost
-            + round(site.distance_km * policy.cost_per_km)
-            + (dispatch - today).days * policy.cost_per_day
-        )
-        found.append(_Candidate(site, cost, dispatch, cover, how, when))
-    found.sort(key=lambda c: (c.cost, -sum(c.cover), c.site.id))
+        leaves = when_for.get(shape)
+        if leaves is None:
+            leaves = when_for[shape] = _dispatch(site, request.now)
+        dispatch, when = leaves
+        cost = site.shipment_cost + round(site.distance_km * per_km)
+        if dispatch != today:
+            cost += (dispatch - today).days * per_day
+        found.append(_Candidate(site, cost, dispatch, cover, how, when, sum(cover)))
+    found.sort(key=_rank)
     return found
+
+
+def _rank(c: _Candidate) -> tuple[int, int, int]:
+    return (c.cost, -c.units, c.site.id.int)
 
 
 def _search(candidates: list[_Candidate], need: tuple[int, ...], most: int) -> list[_Candidate]:
@@ -256,14 +271,15 @@ def _search(candidates: list[_Candidate], need: tuple[int, ...], most: int) -> l
     them hold together: when that is less than the order, the cheapest fewest sites
     giving every unit to be had is still found exactly.
     """
-    held = [0] * len(need)
-    for c in candidates:
-        held = [h + x for h, x in zip(held, c.cover, strict=True)]
+    if not candidates:
+        return []
+    held = [sum(column) for column in zip(*(c.cover for c in candidates), strict=True)]
     target = tuple(min(w, h) for w, h in zip(need, held, strict=True))
-    if not any(target):
+    wanted = sum(target)
+    if not wanted:
         return []
     for c in candidates:  # sorted by cost: the first full cover is the cheapest
-        if all(have >= want for have, want in zip(c.cover, target, strict=True)):
+        if c.units >= wanted and all(h >= w for h, w in zip(c.cover, target, strict=True)):
             return [c]
     for k in range(2, min(most, len(candidates)) + 1):
         found = _cover(candidates, target, k)
@@ -296,10 +312,13 @@ def _cover(candidates: list[_Candidate], need: tuple[int, ...], k: int) -> list[
     Candidates are in order of cost, so the cheapest way to fill the slots left from
     position i is the next ones (a prefix-sum bound), and a branch stops as soon as
     all the candidates after it together no longer hold what is left (a suffix-sum
-    bound).
+    bound). The last slot takes the first site holding all that is left: in cost
+    order, the first is the cheapest.
     """
     n, width = len(candidates), len(need)
     covers = [c.cover for c in candidates]
+    costs = [c.cost for c in candidates]
+    units = [c.units for c in candidates]
     prefix = [0]
     for c in candidates:
         prefix.append(prefix[-1] + c.cost)
@@ -310,24 +329,38 @@ def _cover(candidates: list[_Candidate], need: tuple[int, ...], k: int) -> list[
     best_cost = [prefix[-1] + 1]
     budget = [NODE_BUDGET]
 
+    def last(start: int, left: list[int], picked: list[int], spent: int) -> None:
+        """The slot that must close the cover: the first (cheapest) site holding all
+        that is left."""
+        wanted = sum(left)
+        for j in range(start, n):
+            budget[0] -= 1
+            if budget[0] < 0 or spent + costs[j] >= best_cost[0]:
+                return
+            if units[j] < wanted:
+                continue
+            for w, h in zip(left, covers[j], strict=True):
+                if w > h:
+                    break
+            else:
+                best[:] = [*picked, j]
+                best_cost[0] = spent + costs[j]
+                return
+
     def go(start: int, left: list[int], picked: list[int], spent: int) -> None:
         slots = k - len(picked)
+        if slots == 1:
+            last(start, left, picked, spent)
+            return
         for i in range(start, n - slots + 1):
             budget[0] -= 1
             if budget[0] < 0 or spent + prefix[i + slots] - prefix[i] >= best_cost[0]:
                 return
             if any(w > h for w, h in zip(left, suffix[i], strict=True)):
                 return  # what is left is more than everyone from here on holds
-            cover = covers[i]
-            rest = [w - h if w > h else 0 for w, h in zip(left, cover, strict=True)]
-            if rest == left:
-                continue  # adds nothing
-            if slots == 1:
-                if not any(rest):
-                    best[:] = [*picked, i]
-                    best_cost[0] = spent + candidates[i].cost
-                continue
-            go(i + 1, rest, [*picked, i], spent + candidates[i].cost)
+            rest = [w - h if w > h else 0 for w, h in zip(left, covers[i], strict=True)]
+            if rest != left:  # it adds something
+                go(i + 1, rest, [*picked, i], spent + costs[i])
 
     go(0, list(need), [], 0)
     return [candidates[i] for i in best]
@@ -358,7 +391,7 @@ def _build(
     need: tuple[int, ...],
 ) -> Plan:
     """Fill each line from the chosen sites, cheapest first, and say why."""
-    chosen = sorted(chosen, key=lambda c: (c.cost, c.site.id))
+    chosen = sorted(chosen, key=_rank)
     allocations: list[Allocation] = []
     unserved: dict[int, int] = {}
     used: dict[uuid.UUID, _Candidate] = {}
