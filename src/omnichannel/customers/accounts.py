@@ -30,10 +30,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from math import ceil
 from typing import NoReturn
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,8 +44,8 @@ from omnichannel.customers.models import Customer, CustomerAccount, CustomerToke
 from omnichannel.customers.rules import CustomerStatus, IdentityType
 from omnichannel.customers.schemas import CustomerCreate
 from omnichannel.kernel import Conflict, NotFound, Principal, Unauthenticated, new_id, utcnow
-from omnichannel.kernel.errors import DomainError, InvalidInput
-from omnichannel.security import passwords
+from omnichannel.kernel.errors import InvalidInput
+from omnichannel.security import lockout, passwords
 from omnichannel.security.rules import CUSTOMER_PERMISSIONS
 from omnichannel.security.service import hash_token
 
@@ -54,8 +53,9 @@ TOKEN_PREFIX = "omct_"  # noqa: S105 - a public prefix, not a secret
 TOKEN_TTL = timedelta(days=30)  # a shop session: long, and revoked by logout
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
-MAX_FAILED_LOGINS = 5
-LOCK_FOR = timedelta(minutes=15)
+MAX_FAILED_LOGINS = lockout.MAX_FAILED_LOGINS
+LOCK_FOR = lockout.LOCK_FOR
+AccountLocked = lockout.AccountLocked
 
 _WRONG = "E-mail or password is wrong."
 
@@ -72,12 +72,6 @@ class EmailNeedsVerification(Conflict):
     """The e-mail belongs to a profile without an account: linking needs proof of it."""
 
     code = "email_needs_verification"
-
-
-class AccountLocked(DomainError):
-    status = 429
-    code = "account_locked"
-    title = "Too many attempts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +188,11 @@ def login(
     if account is None:
         passwords.verify(passwords.DUMMY_HASH, password)
         raise InvalidCredentials(_WRONG)
-    if account.locked_until is not None and account.locked_until > now:
-        raise _locked(account.locked_until, now)
+    lockout.refuse_if_locked(account.locked_until, now)
     if not passwords.verify(account.password_hash, password):
-        locked_until = _count_failure(session, account, now)
-        if locked_until is not None and locked_until > now:
-            raise _locked(locked_until, now)
+        lockout.refuse_if_locked(
+            lockout.count_failure(session, account, key=CustomerAccount.customer_id, now=now), now
+        )
         raise InvalidCredentials(_WRONG)
     account.failed_logins = 0
     account.locked_until = None
@@ -207,35 +200,6 @@ def login(
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
     return _issue(session, account.customer_id, channel=channel, ttl=ttl, now=now)
-
-
-def _count_failure(session: Session, account: CustomerAccount, now: datetime) -> datetime | None:
-    """One more wrong password, counted in one statement (two at once both count); the
-    lock it may have set."""
-    failed = CustomerAccount.failed_logins + 1
-    locked_until = session.execute(
-        update(CustomerAccount)
-        .where(CustomerAccount.customer_id == account.customer_id)
-        .values(
-            failed_logins=failed,
-            locked_until=case(
-                (failed >= MAX_FAILED_LOGINS, now + LOCK_FOR), else_=CustomerAccount.locked_until
-            ),
-        )
-        .returning(CustomerAccount.locked_until)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    session.expire(account)
-    return locked_until
-
-
-def _locked(until: datetime, now: datetime) -> AccountLocked:
-    seconds = max(1, ceil((until - now).total_seconds()))
-    return AccountLocked(
-        f"Too many wrong passwords: this account is locked; try again in {ceil(seconds / 60)} "
-        "minutes.",
-        retry_after=seconds,
-    )
 
 
 def _issue(

@@ -14,30 +14,23 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from math import ceil
 
-from sqlalchemy import case, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from omnichannel.kernel import Unauthenticated, new_id, utcnow
-from omnichannel.kernel.errors import DomainError
-from omnichannel.security import passwords
+from omnichannel.security import lockout, passwords
 from omnichannel.security.models import StaffToken, StaffUser
 from omnichannel.security.service import TOKEN_PREFIX, hash_token
 
-MAX_FAILED_LOGINS = 5
-LOCK_FOR = timedelta(minutes=15)
+MAX_FAILED_LOGINS = lockout.MAX_FAILED_LOGINS
+LOCK_FOR = lockout.LOCK_FOR
+AccountLocked = lockout.AccountLocked
 _WRONG = "E-mail or password is wrong."
 
 
 class InvalidCredentials(Unauthenticated):
     code = "invalid_credentials"
-
-
-class AccountLocked(DomainError):
-    status = 429
-    code = "account_locked"
-    title = "Too many attempts"
 
 
 def login(
@@ -49,12 +42,11 @@ def login(
     if user is None:
         passwords.verify(passwords.DUMMY_HASH, password)
         raise InvalidCredentials(_WRONG)
-    if user.locked_until is not None and user.locked_until > now:
-        raise _locked(user.locked_until, now)
+    lockout.refuse_if_locked(user.locked_until, now)
     if not passwords.verify(user.password_hash, password):
-        locked_until = _count_failure(session, user, now)
-        if locked_until is not None and locked_until > now:
-            raise _locked(locked_until, now)
+        lockout.refuse_if_locked(
+            lockout.count_failure(session, user, key=StaffUser.id, now=now), now
+        )
         raise InvalidCredentials(_WRONG)
     if not user.active:
         raise InvalidCredentials(_WRONG)
@@ -75,28 +67,7 @@ def login(
     return token, row
 
 
-# The count is written with Core statements: it is no edit of the account, so it
-# neither bumps the account's version (an admin's concurrent edit still succeeds)
-# nor races with another sign-in (two wrong passwords at once both count).
-
-
-def _count_failure(session: Session, user: StaffUser, now: datetime) -> datetime | None:
-    """One more wrong password; the lock it may have set."""
-    failed = StaffUser.failed_logins + 1
-    locked_until = session.execute(
-        update(StaffUser)
-        .where(StaffUser.id == user.id)
-        .values(
-            failed_logins=failed,
-            locked_until=case(
-                (failed >= MAX_FAILED_LOGINS, now + LOCK_FOR), else_=StaffUser.locked_until
-            ),
-        )
-        .returning(StaffUser.locked_until)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    session.expire(user)
-    return locked_until
+# The reset, like the count (`lockout`), is no edit of the account: a Core UPDATE.
 
 
 def _reset(session: Session, user: StaffUser) -> None:
@@ -107,12 +78,3 @@ def _reset(session: Session, user: StaffUser) -> None:
         .execution_options(synchronize_session=False)
     )
     session.expire(user, ["failed_logins", "locked_until"])
-
-
-def _locked(until: datetime, now: datetime) -> AccountLocked:
-    seconds = max(1, ceil((until - now).total_seconds()))
-    return AccountLocked(
-        f"Too many wrong passwords: this account is locked; try again in {ceil(seconds / 60)} "
-        "minutes.",
-        retry_after=seconds,
-    )
