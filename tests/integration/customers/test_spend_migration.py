@@ -11,13 +11,13 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from omnichannel.customers.models import TimelineEntry
-from omnichannel.db import Database, OutboxEvent, make_engine, unit_of_work
+from omnichannel.db import Database, OutboxEvent, unit_of_work
 from omnichannel.db.migrate import upgrade
 from omnichannel.orders.rules import OrderStatus
 from tests import ordering
+from tests.fresh_db import downgrade, fresh_engine
 from tests.integration.commerce.conftest import build_store
 from tests.integration.commerce.test_checkout import _checkout, _customer
-from tests.integration.privacy.test_reasons_migration import _downgrade
 
 BEFORE = "d8e2b6a4f1c3"
 SCHEMA = "spend_migration"
@@ -27,22 +27,8 @@ SPEND = ("order_paid", "order_refunded")
 @pytest.fixture
 def fresh(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """An empty database of the test's backend, migrated to the newest revision."""
-    if engine.dialect.name == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('m') / 'spend.db'}")
-    else:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-            conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-        url = engine.url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-        eng = make_engine(url.render_as_string(hide_password=False), pool_size=1)
-    upgrade(eng)
-    try:
+    with fresh_engine(engine, tmp_path_factory.mktemp("m"), SCHEMA) as eng:
         yield eng
-    finally:
-        eng.dispose()
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA {SCHEMA} CASCADE")
 
 
 def _spend(eng: Engine) -> list[tuple[str, int, str]]:
@@ -71,7 +57,7 @@ def test_past_payments_become_spend_once_and_retained_events_are_left_to_the_con
         ordering.cancel(s, order=cancelled, actor="staff:x")
         (paid_long_ago,) = ordering.payments_of(s, old)
         old_total, old_number = old.total, old.number
-    _downgrade(fresh, BEFORE)
+    downgrade(fresh, BEFORE)
     assert _spend(fresh) == []
     with unit_of_work(db, actor="setup") as s:  # the outbox no longer holds old events
         s.execute(delete(OutboxEvent).where(OutboxEvent.aggregate_id == str(paid_long_ago.id)))
@@ -85,5 +71,5 @@ def test_past_payments_become_spend_once_and_retained_events_are_left_to_the_con
         entry = s.scalars(select(TimelineEntry).where(TimelineEntry.type == "order_paid")).one()
         assert entry.customer_id == anna
         assert entry.data == {"order_id": str(old.id), "payment_id": str(paid_long_ago.id)}
-    _downgrade(fresh, BEFORE)
+    downgrade(fresh, BEFORE)
     assert _spend(fresh) == []

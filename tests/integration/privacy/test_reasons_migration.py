@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from omnichannel.db import Database, OutboxEvent, make_engine, record_event, unit_of_work
-from omnichannel.db.migrate import alembic_config, upgrade
+from omnichannel.db import Database, OutboxEvent, record_event, unit_of_work
+from omnichannel.db.migrate import upgrade
 from omnichannel.inventory.rules import MovementKind
 from omnichannel.inventory.service import adjust
 from omnichannel.orders import service as orders
@@ -22,6 +21,7 @@ from omnichannel.orders.rules import OrderStatus
 from omnichannel.payments.models import PaymentOperation
 from omnichannel.security.crypto import keyring
 from tests import ordering
+from tests.fresh_db import downgrade, fresh_engine
 from tests.integration.commerce.conftest import build_store
 from tests.integration.commerce.test_checkout import _checkout
 
@@ -34,34 +34,8 @@ FOUND = "oddane przez pana Nowaka"
 @pytest.fixture
 def fresh(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """An empty database of the test's backend, migrated to the newest revision."""
-    if engine.dialect.name == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('m') / 'reasons.db'}")
-    else:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-            conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-        url = engine.url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-        eng = make_engine(url.render_as_string(hide_password=False), pool_size=1)
-    upgrade(eng)
-    try:
+    with fresh_engine(engine, tmp_path_factory.mktemp("m"), SCHEMA) as eng:
         yield eng
-    finally:
-        eng.dispose()
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA {SCHEMA} CASCADE")
-
-
-def _downgrade(eng: Engine, revision: str) -> None:
-    with eng.connect() as conn:
-        raw = conn.connection.driver_connection
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # a batch rebuild with keys on would cascade (as `upgrade` knows)
-            raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-        with conn.begin():
-            command.downgrade(alembic_config(connection=conn), revision)
-        if sqlite:
-            raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def _stored(eng: Engine) -> list[str]:
@@ -95,7 +69,7 @@ def test_the_migration_seals_the_reasons_already_stored_and_a_downgrade_opens_th
     assert len(sealed) == 2
     assert all(v.startswith(f"{keyring().current.id}:") for v in sealed)
 
-    _downgrade(fresh, BEFORE)
+    downgrade(fresh, BEFORE)
     assert _stored(fresh) == sorted([CANCEL, FOUND])
     with unit_of_work(db, actor="setup") as s:  # what the old code wrote
         record_event(
