@@ -34,12 +34,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from itertools import combinations
-from math import comb
 
 from omnichannel.fulfillment import calendar
+from omnichannel.fulfillment.cover import Candidate, search
 
-NODE_BUDGET = 4000  # branch-and-bound nodes per shipment count before settling
 COURIER_DAYS = frozenset(range(6))  # couriers deliver Monday to Saturday
 NEAR_KM = 300.0  # a parcel further than this takes two days, not one
 
@@ -120,29 +118,12 @@ class Plan:
         return (sum(self.unserved.values()), len(self.shipments), self.cost)
 
 
-@dataclass(slots=True)
-class _Candidate:
-    site: Site
-    cost: int
-    dispatch: date
-    cover: tuple[int, ...]  # units of each line it can serve
-    how: str  # why it may serve at all
-    when: str  # why its goods leave when they do ("" when they need not travel)
-    units: int  # of the order it can serve
-
-    @property
-    def why(self) -> str:
-        if not self.when:
-            return self.how
-        return f"{self.how}, {self.site.distance_km:.0f} km, {self.when}"
-
-
 def plan(request: Request) -> Plan:
     """The best plan for the request (see the module docstring for "best")."""
     _check(request)
     candidates = _candidates(request)
     need = tuple(line.quantity for line in request.lines)
-    chosen = _search(candidates, need, request.policy.max_shipments)
+    chosen = search(candidates, need, request.policy.max_shipments)
     return _build(request, candidates, chosen, need)
 
 
@@ -222,7 +203,7 @@ def _covers(request: Request) -> dict[int, tuple[int, ...]]:
     return {site_id: tuple(c) for site_id, c in covers.items()}
 
 
-def _candidates(request: Request) -> list[_Candidate]:
+def _candidates(request: Request) -> list[Candidate]:
     """Every site that may serve and holds something, cheapest first."""
     policy, today = request.policy, request.now.date()
     per_km, per_day = policy.cost_per_km, policy.cost_per_day
@@ -243,7 +224,7 @@ def _candidates(request: Request) -> list[_Candidate]:
         if how is None:
             continue
         if key == own:  # nothing travels
-            found.append(_Candidate(site, 0, today, cover, how, "", sum(cover)))
+            found.append(Candidate(site, 0, today, cover, how, "", sum(cover)))
             continue
         # Sites with the same days, cut-off and room today leave on the same day.
         shape = (site.open_weekdays, site.capacity_left > 0, site.cutoff)
@@ -254,147 +235,26 @@ def _candidates(request: Request) -> list[_Candidate]:
         cost = site.shipment_cost + round(site.distance_km * per_km)
         if dispatch != today:
             cost += (dispatch - today).days * per_day
-        found.append(_Candidate(site, cost, dispatch, cover, how, when, sum(cover)))
+        found.append(Candidate(site, cost, dispatch, cover, how, when, sum(cover)))
     found.sort(key=_rank)
     return found
 
 
-def _rank(c: _Candidate) -> tuple[int, int, int]:
+def _rank(c: Candidate) -> tuple[int, int, int]:
     return (c.cost, -c.units, c.site.id.int)
-
-
-def _search(candidates: list[_Candidate], need: tuple[int, ...], most: int) -> list[_Candidate]:
-    """The cheapest set of candidates covering `need` with the fewest members, or the
-    best effort when no set of `most` covers it.
-
-    Units no candidate holds can never be served, so the search aims at what all of
-    them hold together: when that is less than the order, the cheapest fewest sites
-    giving every unit to be had is still found exactly.
-    """
-    if not candidates:
-        return []
-    held = [sum(column) for column in zip(*(c.cover for c in candidates), strict=True)]
-    target = tuple(min(w, h) for w, h in zip(need, held, strict=True))
-    wanted = sum(target)
-    if not wanted:
-        return []
-    for c in candidates:  # sorted by cost: the first full cover is the cheapest
-        if c.units >= wanted and all(h >= w for h, w in zip(c.cover, target, strict=True)):
-            return [c]
-    for k in range(2, min(most, len(candidates)) + 1):
-        found = _cover(candidates, target, k)
-        if found:
-            return found
-    return _best_effort(candidates, target, most)
-
-
-def _best_effort(
-    candidates: list[_Candidate], need: tuple[int, ...], most: int
-) -> list[_Candidate]:
-    """No set of `most` covers everything: the set serving the most units (then the
-    fewest sites, then the cheapest), tried in full when that is small, else greedy."""
-    k = min(most, len(candidates))
-    if sum(comb(len(candidates), i) for i in range(1, k + 1)) > NODE_BUDGET:
-        return _greedy(candidates, need, most)
-    best: tuple[tuple[int, int, int], list[_Candidate]] | None = None
-    for size in range(1, k + 1):
-        for chosen in combinations(candidates, size):
-            served = sum(min(want, sum(c.cover[i] for c in chosen)) for i, want in enumerate(need))
-            key = (-served, size, sum(c.cost for c in chosen))
-            if best is None or key < best[0]:
-                best = (key, list(chosen))
-    return best[1] if best else []
-
-
-def _cover(candidates: list[_Candidate], need: tuple[int, ...], k: int) -> list[_Candidate]:
-    """Branch and bound: the cheapest `k` candidates whose covers add up to `need`.
-
-    Candidates are in order of cost, so the cheapest way to fill the slots left from
-    position i is the next ones (a prefix-sum bound), and a branch stops as soon as
-    all the candidates after it together no longer hold what is left (a suffix-sum
-    bound). The last slot takes the first site holding all that is left: in cost
-    order, the first is the cheapest.
-    """
-    n, width = len(candidates), len(need)
-    covers = [c.cover for c in candidates]
-    costs = [c.cost for c in candidates]
-    units = [c.units for c in candidates]
-    prefix = [0]
-    for c in candidates:
-        prefix.append(prefix[-1] + c.cost)
-    suffix = [[0] * width for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        suffix[i] = [a + b for a, b in zip(suffix[i + 1], covers[i], strict=True)]
-    best: list[int] = []
-    best_cost = [prefix[-1] + 1]
-    budget = [NODE_BUDGET]
-
-    def last(start: int, left: list[int], picked: list[int], spent: int) -> None:
-        """The slot that must close the cover: the first (cheapest) site holding all
-        that is left."""
-        wanted = sum(left)
-        for j in range(start, n):
-            budget[0] -= 1
-            if budget[0] < 0 or spent + costs[j] >= best_cost[0]:
-                return
-            if units[j] < wanted:
-                continue
-            for w, h in zip(left, covers[j], strict=True):
-                if w > h:
-                    break
-            else:
-                best[:] = [*picked, j]
-                best_cost[0] = spent + costs[j]
-                return
-
-    def go(start: int, left: list[int], picked: list[int], spent: int) -> None:
-        slots = k - len(picked)
-        if slots == 1:
-            last(start, left, picked, spent)
-            return
-        for i in range(start, n - slots + 1):
-            budget[0] -= 1
-            if budget[0] < 0 or spent + prefix[i + slots] - prefix[i] >= best_cost[0]:
-                return
-            if any(w > h for w, h in zip(left, suffix[i], strict=True)):
-                return  # what is left is more than everyone from here on holds
-            rest = [w - h if w > h else 0 for w, h in zip(left, covers[i], strict=True)]
-            if rest != left:  # it adds something
-                go(i + 1, rest, [*picked, i], spent + costs[i])
-
-    go(0, list(need), [], 0)
-    return [candidates[i] for i in best]
-
-
-def _greedy(candidates: list[_Candidate], need: tuple[int, ...], most: int) -> list[_Candidate]:
-    """Most units first, cheapest on a tie, until `most` sites or nothing more helps."""
-    left: list[int] = list(need)
-    chosen: list[_Candidate] = []
-    pool = list(candidates)
-    while pool and len(chosen) < most and any(left):
-        gain, c = max(
-            ((sum(min(h, w) for h, w in zip(c.cover, left, strict=True)), c) for c in pool),
-            key=lambda t: (t[0], -t[1].cost),
-        )
-        if gain == 0:
-            break
-        chosen.append(c)
-        pool.remove(c)
-        left = [max(w - h, 0) for w, h in zip(left, c.cover, strict=True)]
-    return chosen
 
 
 def _build(
     request: Request,
-    candidates: list[_Candidate],
-    chosen: list[_Candidate],
+    candidates: list[Candidate],
+    chosen: list[Candidate],
     need: tuple[int, ...],
 ) -> Plan:
     """Fill each line from the chosen sites, cheapest first, and say why."""
     chosen = sorted(chosen, key=_rank)
     allocations: list[Allocation] = []
     unserved: dict[int, int] = {}
-    used: dict[uuid.UUID, _Candidate] = {}
+    used: dict[uuid.UUID, Candidate] = {}
     lines_said = []
     for i, line in enumerate(request.lines):
         left, parts = need[i], []
@@ -427,8 +287,8 @@ def _build(
 
 def _summary(
     request: Request,
-    candidates: list[_Candidate],
-    sites: list[_Candidate],
+    candidates: list[Candidate],
+    sites: list[Candidate],
     unserved: Mapping[int, int],
 ) -> str:
     if not sites:
@@ -449,7 +309,7 @@ def _summary(
     return f"Split into {len(sites)}: no location holds every line; the cheapest such set."
 
 
-def _eta(request: Request, sites: list[_Candidate]) -> date | None:
+def _eta(request: Request, sites: list[Candidate]) -> date | None:
     """Delivered (home, locker), ready (pickup) or taken away (carry-out)."""
     if not sites:
         return None
