@@ -40,94 +40,32 @@ class Scope(StrEnum):
 # Nobody outside listing and serving customers may list them or read cases and
 # timelines (`customers:read`): marketplaces, social shops, the web shop and the app
 # know a customer only through checkout and the customer's own sign-in.
+# What every selling channel does: list offers (catalog, availability, prices) and
+# hold stock for what sells there.
+_OFFER = frozenset(
+    {Scope.CATALOG_READ, Scope.INVENTORY_READ, Scope.INVENTORY_RESERVE, Scope.PRICING_READ}
+)
+# Channels whose buyers fill carts here and check them out (our delivery fee applies).
+_CHECKOUT = _OFFER | {Scope.CARTS_WRITE, Scope.ORDERS_WRITE}
+# Our own shops: pickup needs the stores (`locations:read`), checkout finds the
+# buyer's profile and signs customers in (`customers:identify`), a gift card's
+# balance can be checked.
+_OWN_SHOP = _CHECKOUT | {Scope.LOCATIONS_READ, Scope.CUSTOMERS_IDENTIFY, Scope.PAYMENTS_READ}
+
 SCOPES_BY_TYPE: dict[ChannelType, frozenset[Scope]] = {
-    # Storefronts: browse, hold stock for carts, find the buyer's profile at checkout
-    # and sign customers in (`customers:identify`), send interactions to the timeline,
-    # check a gift card's balance. Pickup needs the stores (`locations:read`).
-    ChannelType.WEB: frozenset(
-        {
-            Scope.CATALOG_READ,
-            Scope.LOCATIONS_READ,
-            Scope.INVENTORY_READ,
-            Scope.INVENTORY_RESERVE,
-            Scope.CUSTOMERS_IDENTIFY,
-            Scope.CUSTOMERS_EVENTS,
-            Scope.PRICING_READ,
-            Scope.CARTS_WRITE,
-            Scope.ORDERS_WRITE,
-            Scope.PAYMENTS_READ,
-        }
-    ),
-    ChannelType.MOBILE_APP: frozenset(
-        {
-            Scope.CATALOG_READ,
-            Scope.LOCATIONS_READ,
-            Scope.INVENTORY_READ,
-            Scope.INVENTORY_RESERVE,
-            Scope.CUSTOMERS_IDENTIFY,
-            Scope.CUSTOMERS_EVENTS,
-            Scope.PRICING_READ,
-            Scope.CARTS_WRITE,
-            Scope.ORDERS_WRITE,
-            Scope.PAYMENTS_READ,
-        }
-    ),
-    # A till sells, and looks the customer at the counter up (by card, phone, e-mail).
-    ChannelType.STORE_POS: frozenset(
-        {
-            Scope.CATALOG_READ,
-            Scope.LOCATIONS_READ,
-            Scope.INVENTORY_READ,
-            Scope.INVENTORY_RESERVE,
-            Scope.CUSTOMERS_READ,
-            Scope.CUSTOMERS_IDENTIFY,
-            Scope.PRICING_READ,
-            Scope.CARTS_WRITE,
-            Scope.ORDERS_WRITE,
-            Scope.PAYMENTS_READ,
-        }
-    ),
+    # Storefronts also send interactions to the timeline.
+    ChannelType.WEB: _OWN_SHOP | {Scope.CUSTOMERS_EVENTS},
+    ChannelType.MOBILE_APP: _OWN_SHOP | {Scope.CUSTOMERS_EVENTS},
+    # A till looks the customer at the counter up (by card, phone, e-mail).
+    ChannelType.STORE_POS: _OWN_SHOP | {Scope.CUSTOMERS_READ},
     # The call center serves customers: it reads them, their cases and timelines, and
     # records the call on the timeline; it takes orders, never imports them.
-    ChannelType.CALL_CENTER: frozenset(
-        {
-            Scope.CATALOG_READ,
-            Scope.LOCATIONS_READ,
-            Scope.INVENTORY_READ,
-            Scope.INVENTORY_RESERVE,
-            Scope.CUSTOMERS_READ,
-            Scope.CUSTOMERS_IDENTIFY,
-            Scope.CUSTOMERS_EVENTS,
-            Scope.PRICING_READ,
-            Scope.CARTS_WRITE,
-            Scope.ORDERS_WRITE,
-            Scope.PAYMENTS_READ,
-        }
-    ),
-    # A marketplace lists offers (catalog, availability, prices), holds stock for what
-    # sells there and imports the orders it took and was paid for.
-    ChannelType.MARKETPLACE: frozenset(
-        {
-            Scope.CATALOG_READ,
-            Scope.INVENTORY_READ,
-            Scope.INVENTORY_RESERVE,
-            Scope.PRICING_READ,
-            Scope.ORDERS_IMPORT,
-        }
-    ),
-    # A social shop lists offers too, and checks out the carts its buyers fill there
-    # (our delivery fee applies); it neither imports marketplace orders nor signs
-    # customers in.
-    ChannelType.SOCIAL: frozenset(
-        {
-            Scope.CATALOG_READ,
-            Scope.INVENTORY_READ,
-            Scope.INVENTORY_RESERVE,
-            Scope.PRICING_READ,
-            Scope.CARTS_WRITE,
-            Scope.ORDERS_WRITE,
-        }
-    ),
+    ChannelType.CALL_CENTER: _OWN_SHOP | {Scope.CUSTOMERS_READ, Scope.CUSTOMERS_EVENTS},
+    # A marketplace imports the orders it took and was paid for.
+    ChannelType.MARKETPLACE: _OFFER | {Scope.ORDERS_IMPORT},
+    # A social shop checks out the carts its buyers fill there; it neither imports
+    # marketplace orders nor signs customers in.
+    ChannelType.SOCIAL: _CHECKOUT,
 }
 
 
