@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from omnichannel.customers import audit, profiles, records
 from omnichannel.customers import identities as known
+from omnichannel.customers import profiles, records
 from omnichannel.customers.errors import CustomerErased
+from omnichannel.customers.resolution import add_claims
 from omnichannel.customers.rules import IdentityType, fold_city
 from omnichannel.customers.schemas import AddressIn
 from omnichannel.kernel import NotFound
@@ -65,39 +65,11 @@ def remember_checkout(
     ]
     owned = known.owners(session, wanted)
     out.conflicts = sorted({o for o in owned.values() if o != customer.id})
-    new = [c for c in wanted if c not in owned]
-    if new:
-        existing = {i.type for i in known.of(session, customer.id)}
-        for c in new:
-            try:
-                with session.begin_nested():
-                    session.add(
-                        known.new_row(
-                            customer.id, c, primary=c.type not in existing, channel=channel
-                        )
-                    )
-                    session.flush()
-            except IntegrityError:  # claimed by another profile since we looked
-                other = known.owners(session, [c]).get(c)
-                if other is not None and other != customer.id:
-                    out.conflicts = sorted({*out.conflicts, other})
-                continue
-            existing.add(c.type)
-            out.identities.append(c.type)
-    if out.identities:
-        records.changed(
-            session,
-            customer,
-            "customers.identity_added",
-            identity_types=[t.value for t in out.identities],
-        )
-        audit.record(
-            session,
-            action=audit.Action.IDENTITY_ADD,
-            customer_ids=[customer.id],
-            fields=[t.value for t in out.identities],
-            purpose="checkout",
-        )
+    added, others = add_claims(
+        session, customer, [c for c in wanted if c not in owned], channel, purpose="checkout"
+    )
+    out.identities = added
+    out.conflicts = sorted({*out.conflicts, *others})
     data = _address(address)
     if data is not None and not any(
         same_address(a.details, data.details()) for a in profiles.addresses_of(session, customer.id)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from omnichannel.customers import audit, profiles, records
 from omnichannel.customers import identities as known
 from omnichannel.customers.errors import IdentityTaken
+from omnichannel.customers.models import Customer
 from omnichannel.customers.rules import RESOLUTION_ORDER, IdentityType
 from omnichannel.customers.schemas import CustomerCreate, IdentityIn
 from omnichannel.kernel.errors import Conflict
@@ -82,35 +83,55 @@ def _attach(
     customer = records.writable(session, owned[strongest], for_update=True)
     out = Attachment(customer.id, created=False)
     out.conflicts = sorted({o for o in owned.values() if o != customer.id})
-    existing = {i.type for i in known.of(session, customer.id)}
-    for c in wanted:
-        if c in owned:
-            continue
-        try:
-            with session.begin_nested():
-                session.add(
-                    known.new_row(customer.id, c, primary=c.type not in existing, channel=channel)
-                )
-                session.flush()
-        except IntegrityError:
-            other = known.owners(session, [c]).get(c)
-            if other is not None and other != customer.id:
-                out.conflicts = sorted({*out.conflicts, other})
-            continue
-        existing.add(c.type)
-        out.attached.append(c.type)
-    if out.attached:
+    added, others = add_claims(
+        session, customer, [c for c in wanted if c not in owned], channel, purpose="checkout"
+    )
+    out.attached = added
+    out.conflicts = sorted({*out.conflicts, *others})
+    return out
+
+
+def add_claims(
+    session: Session,
+    customer: Customer,
+    claims: Sequence[known.Claim],
+    channel: str | None,
+    *,
+    purpose: str,
+) -> tuple[list[IdentityType], list[uuid.UUID]]:
+    """Add identities nobody owned when looked up to a profile whose row the caller
+    holds: each in a savepoint, so one claimed meanwhile by another profile is
+    skipped and that profile reported. Records the event and the audit row once.
+    Returns the types added and the other profiles found owning the rest."""
+    added: list[IdentityType] = []
+    others: set[uuid.UUID] = set()
+    if claims:
+        existing = {i.type for i in known.of(session, customer.id)}
+        for c in claims:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        known.new_row(
+                            customer.id, c, primary=c.type not in existing, channel=channel
+                        )
+                    )
+                    session.flush()
+            except IntegrityError:  # claimed by another profile since it was looked up
+                other = known.owners(session, [c]).get(c)
+                if other is not None and other != customer.id:
+                    others.add(other)
+                continue
+            existing.add(c.type)
+            added.append(c.type)
+    if added:
         records.changed(
-            session,
-            customer,
-            "customers.identity_added",
-            identity_types=[t.value for t in out.attached],
+            session, customer, "customers.identity_added", identity_types=[t.value for t in added]
         )
         audit.record(
             session,
             action=audit.Action.IDENTITY_ADD,
             customer_ids=[customer.id],
-            fields=[t.value for t in out.attached],
-            purpose="checkout",
+            fields=[t.value for t in added],
+            purpose=purpose,
         )
-    return out
+    return added, sorted(others)
