@@ -66,8 +66,8 @@ from omnichannel.catalog.service import variant_ids_by_sku
 from omnichannel.channels.rules import Scope
 from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate
 from omnichannel.channels.service import create_channel, issue_api_key
-from omnichannel.config import Settings
-from omnichannel.customers.crypto import KeyRing, decode_secret_key, install, new_secret_key
+from omnichannel.config import Settings, decode_secret_key
+from omnichannel.customers.crypto import KeyRing, install, new_secret_key
 from omnichannel.db import Database, make_engine, unit_of_work
 from omnichannel.db.migrate import upgrade
 from omnichannel.inventory import service as inventory
