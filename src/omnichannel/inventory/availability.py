@@ -30,7 +30,7 @@ from omnichannel.inventory.models import (
     StockLevel,
     StockPolicy,
 )
-from omnichannel.inventory.rules import UNLIMITED, apply_buffer, location_atp
+from omnichannel.inventory.rules import UNLIMITED, apply_buffer, location_atp, sellable
 from omnichannel.inventory.transfers import in_transit
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
@@ -260,7 +260,7 @@ def summarise(
 ) -> VariantAvailability:
     buffer = {"percent": channel.buffer_percent, "reserve": channel.buffer_units}
     atp = apply_buffer(totals.atp, **buffer)
-    orderable = None if totals.unlimited else apply_buffer(totals.orderable, **buffer)
+    orderable = sellable(totals.orderable, unlimited=totals.unlimited, **buffer)
     preorder_until = backorder.get(variant_id)
     if atp > 0:
         status = "in_stock"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from omnichannel.catalog import service as catalog
 from omnichannel.inventory import statements as sql
+from omnichannel.inventory.buffers import buffered_channel, refuse_beyond_buffer
 from omnichannel.inventory.errors import (
     InsufficientStock,
     NotReservationOwner,
@@ -118,7 +119,8 @@ def reserve(
     """Hold stock for an owner, all lines or none; `ttl=None` holds until released.
 
     `within` limits the lines to locations the owner's channel may use (its sell-from
-    and pickup locations): a channel cannot hold stock it does not sell.
+    and pickup locations): a channel cannot hold stock it does not sell. An owner's
+    channel with a buffer takes no more than it is shown (`buffers.py`).
     """
     if within is not None:
         for i, line in enumerate(lines):
@@ -158,22 +160,25 @@ def reserve(
         for line in merged
     ]
     rows = [{f: getattr(hold, f) for f in _HELD_FIELDS} for hold in holds]
-    if (
+    # Known before any row is locked: a channel's first take after a change of channels
+    # may read it.
+    buffered = buffered_channel(session, owner.channel_id)
+    if not (
         len(rows) > 1
         and session.get_bind().dialect.name == "sqlite"
         and take_all(session, holds=rows, now=now) is not None
     ):
-        return holds
-    held = []
-    for index, (line, hold, row) in enumerate(zip(merged, holds, rows, strict=True)):
-        if take(session, hold=row, now=now) is None:
-            # Overdue holds may be sitting on the stock: free them (exactly once, whoever
-            # gets there first) and try once more, even if another transaction freed them.
-            expire_overdue(session, line.variant_id, line.location_id, now)
+        for index, (line, row) in enumerate(zip(merged, rows, strict=True)):
             if take(session, hold=row, now=now) is None:
-                raise _why_not(session, index, line)
-        held.append(hold)
-    return held
+                # Overdue holds may be sitting on the stock: free them (exactly once,
+                # whoever gets there first) and try once more, even if another
+                # transaction freed them.
+                expire_overdue(session, line.variant_id, line.location_id, now)
+                if take(session, hold=row, now=now) is None:
+                    raise _why_not(session, index, line)
+    if buffered is not None:
+        refuse_beyond_buffer(session, channel=buffered, taken=merged, now=now)
+    return holds
 
 
 def _why_not(session: Session, index: int, line: Line) -> Exception:

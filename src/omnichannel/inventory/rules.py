@@ -48,6 +48,15 @@ def apply_buffer(atp: int, *, percent: int | None, reserve: int | None) -> int:
     return out
 
 
+def sellable(
+    orderable: int, *, unlimited: bool, percent: int | None, reserve: int | None
+) -> int | None:
+    """What a channel may still sell of a variant: its orderable units with its buffer
+    applied (None: backorders without limit). The channel is shown this number, and a
+    take for the channel may not exceed it (`buffers.py`)."""
+    return None if unlimited else apply_buffer(orderable, percent=percent, reserve=reserve)
+
+
 def allowance_of(backorder: bool, limit: int | None) -> int:
     """The per-location headroom a policy grants beyond on_hand."""
     if not backorder:

@@ -65,6 +65,29 @@ def build_world(session: Session, n_variants: int = 5, stock: int = 0) -> World:
     return world
 
 
+def add_channel(
+    session: Session,
+    code: str,
+    type_: str,
+    sell_from: list[uuid.UUID],
+    pickup_at: list[uuid.UUID] | None = None,
+    **buffer: int,
+) -> inventory.ChannelStock:
+    """Another channel of the world: a marketplace or a social shop with its buffer."""
+    ch = create_channel(
+        session,
+        data=ChannelCreate(
+            code=code,
+            name=code,
+            type=type_,
+            sell_from=sell_from,
+            pickup_at=pickup_at or [],
+            **buffer,
+        ),
+    )
+    return inventory.channel_for(session, channel_id=ch.id)
+
+
 @pytest.fixture
 def world(session: Session) -> World:
     return build_world(session, stock=10)

@@ -22,7 +22,7 @@ from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.models import Reservation, StockLevel
 from omnichannel.inventory.rules import OwnerType
 from omnichannel.kernel import utcnow
-from tests.integration.inventory.conftest import World, build_world
+from tests.integration.inventory.conftest import World, add_channel, build_world
 
 THREADS = 32
 TTL = timedelta(minutes=15)
@@ -126,6 +126,41 @@ def test_32_threads_cannot_take_more_than_the_100_units_there_are(wide_db: Datab
         )
         assert active == 100
         assert inventory.check_ledger(s) == []
+
+
+def test_a_buffered_channel_never_sells_beyond_what_it_is_shown_under_contention(
+    wide_db: Database,
+) -> None:
+    """Unit by unit from one location, each sale within the figure as it then stands:
+    a 60 % share sells 9 of 10 (it stops at 1 left), "2 less" sells 8 (at 2 left)."""
+    world = _world(wide_db, n_variants=2, stock=10)
+    with unit_of_work(wide_db, actor="setup") as s:
+        wh = [world.warehouse]
+        share = add_channel(s, "allegro", "marketplace", wh, buffer_percent=60).id
+        less = add_channel(s, "insta", "social", wh, buffer_units=2).id
+    taken: list[uuid.UUID] = []
+
+    def work(i: int) -> None:
+        v, channel = (world.variants[0], share) if i % 2 else (world.variants[1], less)
+        for k in range(3):
+            try:
+                with unit_of_work(wide_db, actor=f"thread-{i}") as s:
+                    inventory.reserve(
+                        s,
+                        lines=[inventory.Line(v, world.warehouse, 1)],
+                        owner=inventory.Owner(OwnerType.ORDER, f"t{i}-{k}", channel),
+                        ttl=None,
+                    )
+                taken.append(v)
+            except InsufficientStock:
+                pass
+
+    assert _run(THREADS, work) == []
+    assert Counter(taken) == {world.variants[0]: 9, world.variants[1]: 8}
+    assert _levels(wide_db, world) == {
+        (world.variants[0], world.warehouse): (10, 9),
+        (world.variants[1], world.warehouse): (10, 8),
+    }
 
 
 def test_baskets_are_all_or_nothing_under_contention(wide_db: Database) -> None:
