@@ -66,6 +66,17 @@ def customer_feeds() -> list[Consumer]:
     ]
 
 
+def fulfilment() -> Consumer:
+    """A confirmed order's work handed to its locations (fulfilment orders)."""
+    from omnichannel.fulfillment import allocating  # when used: importing stays cheap
+
+    return Consumer(
+        name="fulfillment.allocate",
+        handle=allocating.allocate_confirmed,
+        types=allocating.CONFIRMED,
+    )
+
+
 def install() -> None:
     """Register every job and consumer (idempotent). Domains are imported here, not
     at the top: `api.app` imports this module and stays cheap for tools."""
@@ -73,6 +84,7 @@ def install() -> None:
     from omnichannel.orders import jobs as orders  # when installing: see above
 
     consumers.register(availability())
+    consumers.register(fulfilment())
     for feed in customer_feeds():
         consumers.register(feed)
 

@@ -12,6 +12,8 @@ and erasing them must pseudonymise those: orders register how, here. Pricing and
 customers are siblings that import neither the other, yet a quote for a known
 customer uses their segments: customers lend pricing the lookup, here. Customers'
 360 shows recent orders and open carts: orders and carts lend it their readers, here.
+Orders route each checkout's lines across locations, which fulfilment knows how to
+do (it sits above orders): fulfilment lends orders its router, here.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ def install() -> None:
     from omnichannel.carts import service as carts
     from omnichannel.customers import service as customers
     from omnichannel.customers import view as customer_view
+    from omnichannel.fulfillment import sourcing
     from omnichannel.orders import privacy as orders_privacy
     from omnichannel.orders import queries as order_queries
+    from omnichannel.orders import service as orders
     from omnichannel.pricing import service as pricing
 
     customers.on_erase("orders", orders_privacy.pseudonymise)
@@ -32,3 +36,4 @@ def install() -> None:
     customer_view.orders_from(order_queries.recent_orders_of)
     customer_view.carts_from(carts.open_carts_of)
     pricing.segments_from(customers.segments_if_known)
+    orders.route_with(sourcing.route)

@@ -8,6 +8,8 @@ and the drift check), `availability` (ATP, pickup) and `projector`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -19,10 +21,11 @@ from omnichannel.inventory.availability import (
     VariantAvailability,
     availability,
     channel_stock,
+    levels_by_variant,
     pickup_options,
 )
 from omnichannel.inventory.expiry import expire_level, levels_with_expired_holds
-from omnichannel.inventory.geo import postcode_coordinates
+from omnichannel.inventory.geo import distance_km, postcode_coordinates
 from omnichannel.inventory.ledger import Drift, check_ledger, list_levels, list_movements
 from omnichannel.inventory.operations import Change, adjust, count, receive, sync_levels
 from omnichannel.inventory.placement import Want, place
@@ -90,6 +93,7 @@ __all__ = [
     "check_ledger",
     "commit",
     "count",
+    "distance_km",
     "expire_level",
     "extend",
     "get_policy",
@@ -99,6 +103,7 @@ __all__ = [
     "list_levels",
     "list_movements",
     "list_reservations",
+    "orderable_at",
     "pickup_options",
     "place",
     "policy_view",
@@ -116,3 +121,16 @@ __all__ = [
     "sync_levels",
     "transfer_lines",
 ]
+
+
+def orderable_at(
+    session: Session,
+    *,
+    variant_ids: Sequence[uuid.UUID],
+    location_ids: Sequence[uuid.UUID],
+    now: datetime,
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """What each location can still promise of each variant, by (variant, location):
+    overdue holds given back, safety stock kept, backorder headroom counted (one query)."""
+    levels = levels_by_variant(session, variant_ids, location_ids, now)
+    return {(v, view.location_id): view.orderable for v, views in levels.items() for view in views}

@@ -14,7 +14,7 @@ from omnichannel.db import record_event
 from omnichannel.db.base import flush_edit
 from omnichannel.kernel import Conflict, NotFound, new_id
 from omnichannel.kernel.errors import InvalidInput, PreconditionFailed
-from omnichannel.locations.models import Location
+from omnichannel.locations.models import Location as Location
 from omnichannel.locations.rules import Capability, LocationType
 from omnichannel.locations.schemas import LocationCreate, LocationUpdate
 

@@ -8,6 +8,7 @@ from omnichannel.db import Base
 from omnichannel.db import idempotency as idempotency_models
 from omnichannel.db import outbox as outbox_models
 from omnichannel.events import models as events_models
+from omnichannel.fulfillment import models as fulfillment_models
 from omnichannel.inventory import models as inventory_models
 from omnichannel.locations import models as locations_models
 from omnichannel.orders import models as orders_models
@@ -25,6 +26,7 @@ __all__ = [
     "channels_models",
     "customers_models",
     "events_models",
+    "fulfillment_models",
     "idempotency_models",
     "inventory_models",
     "locations_models",

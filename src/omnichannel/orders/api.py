@@ -27,6 +27,7 @@ from omnichannel.kernel.errors import InvalidInput
 from omnichannel.orders import service
 from omnichannel.orders.rules import OrderKind, OrderStatus
 from omnichannel.orders.schemas import (
+    AllocationRead,
     CancelIn,
     CheckoutIn,
     OrderLineRead,
@@ -35,6 +36,7 @@ from omnichannel.orders.schemas import (
     PaymentRead,
     ReceiptLine,
     ReceiptRead,
+    RouteRead,
     TransitionIn,
     TransitionRead,
 )
@@ -99,7 +101,11 @@ def order_read(view: service.OrderView, *, personal: bool = False) -> OrderRead:
                 sku=ln.sku,
                 quantity=ln.quantity,
                 cancelled=ln.cancelled,
-                location_id=ln.location_id,
+                allocations=[
+                    AllocationRead(location_id=a.location_id, quantity=a.quantity, status=a.status)
+                    for a in order.allocations
+                    if a.line_no == ln.line_no
+                ],
                 price_list=ln.price_list,
                 unit_price=ln.unit_price,
                 subtotal=ln.subtotal,
@@ -135,6 +141,7 @@ def order_read(view: service.OrderView, *, personal: bool = False) -> OrderRead:
             for p in view.payments
         ],
         pricing=order.pricing,
+        route=RouteRead(**order.route) if order.route else None,
         contact=order.contact if personal else None,
         shipping_address=order.shipping_address if personal else None,
         billing_address=order.billing_address if personal else None,
@@ -149,7 +156,7 @@ def _receipt(view: service.OrderView) -> ReceiptRead:
     return ReceiptRead(
         number=order.number,
         at=order.placed_at,
-        location_id=order.lines[0].location_id,
+        location_id=order.allocations[0].location_id,
         lines=[
             ReceiptLine(
                 sku=ln.sku,

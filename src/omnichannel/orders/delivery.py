@@ -49,7 +49,7 @@ def deliverers(order: Order) -> frozenset[uuid.UUID]:
     pickup order, else every location a live line ships from."""
     if order.pickup_location_id is not None:
         return frozenset({order.pickup_location_id})
-    return frozenset(ln.location_id for ln in order.lines if ln.cancelled < ln.quantity)
+    return frozenset(order.live_locations())
 
 
 def delivery_details(

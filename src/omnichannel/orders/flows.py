@@ -191,9 +191,7 @@ def move(
                 number=order.number,
                 pickup_location_id=order.pickup_location_id,
                 # A line cancelled in full takes nothing from its location any more.
-                line_location_ids=(
-                    ln.location_id for ln in order.lines if ln.cancelled < ln.quantity
-                ),
+                line_location_ids=order.live_locations(),
             )
         paid_with = payments.of_orders(session, order_ids=[order.id])[order.id]
         begun = lifecycle.begin(session, order=order, paid_with=paid_with, move=move)

@@ -24,7 +24,8 @@ payment provider is told only that the order was cancelled.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import uuid
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,11 +38,13 @@ from omnichannel.inventory import service as inventory
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import DomainError, InvalidInput
 from omnichannel.orders.errors import OrderStateConflict
-from omnichannel.orders.models import Order, OrderLine
+from omnichannel.orders.models import Order, OrderAllocation, OrderLine
 from omnichannel.orders.placing import event_payload, transition
 from omnichannel.orders.rules import (
     CUSTOMER_CANCELLABLE,
     HOLDS_STOCK,
+    LIVE_ALLOCATIONS,
+    AllocationStatus,
     Fulfilment,
     OrderStatus,
     can_move,
@@ -156,6 +159,14 @@ def begin(
         if error is not None:  # offline moves are records: they cannot be refused
             raise error
     return begun
+
+
+def advance(session: Session, *, order: Order, move: Move) -> None:
+    """Make a move that takes and gives back no money (allocated, in fulfilment, ready
+    for pickup), in the caller's transaction; 409 when the machine refuses it."""
+    if move.to not in (S.ALLOCATED, S.IN_FULFILMENT, S.READY_FOR_PICKUP):
+        raise ValueError(f"{move.to} may move money: use begin and end")
+    begin(session, order=order, paid_with=(), move=move)
 
 
 def end(
@@ -285,9 +296,9 @@ def _cancel(session: Session, order: Order, move: Move) -> None:
     cancelling the last open line cancels the order."""
     chosen, whole = _cancelled_lines(order, move.line_nos)
     now = utcnow()
+    line_nos = {ln.line_no for ln in chosen}
+    give_back(session, order, [a for a in order.allocations if a.line_no in line_nos], now)
     for line in chosen:
-        if line.reservation_id is not None:
-            inventory.release(session, reservation_id=line.reservation_id, owner=None, now=now)
         line.cancelled = line.quantity
     if whole:
         _record(
@@ -318,16 +329,44 @@ def _cancel(session: Session, order: Order, move: Move) -> None:
 
 
 def _goods_leave(session: Session, order: Order, now: datetime) -> None:
-    """The held goods become sales at their locations (each hold exactly once)."""
-    for line in order.lines:
-        if line.cancelled < line.quantity and line.reservation_id is not None:
+    """Every held unit of the order becomes a sale at its location."""
+    goods_leave(session, order, order.allocations, now)
+
+
+def goods_leave(
+    session: Session, order: Order, allocations: Iterable[OrderAllocation], now: datetime
+) -> None:
+    """These allocations' held goods become sales at their locations (each hold
+    exactly once: two lines of one variant at one location share it)."""
+    done: set[uuid.UUID] = set()
+    for allocation in allocations:
+        if allocation.status != AllocationStatus.HELD:
+            continue
+        hold = allocation.reservation_id
+        if hold is not None and hold not in done:
             inventory.commit(
-                session,
-                reservation_id=line.reservation_id,
-                owner=None,
-                reference=order.number,
-                now=now,
+                session, reservation_id=hold, owner=None, reference=order.number, now=now
             )
+            done.add(hold)
+        allocation.status = AllocationStatus.LEFT
+        allocation.updated_at = now
+
+
+def give_back(
+    session: Session, order: Order, allocations: Iterable[OrderAllocation], now: datetime
+) -> None:
+    """These allocations' units are no longer the order's: held ones go back on sale at
+    their location; ones in transit go on sale where the transfer arrives."""
+    done: set[uuid.UUID] = set()
+    for allocation in allocations:
+        if allocation.status not in LIVE_ALLOCATIONS:
+            continue
+        hold = allocation.reservation_id
+        if allocation.status == AllocationStatus.HELD and hold is not None and hold not in done:
+            inventory.release(session, reservation_id=hold, owner=None, now=now)
+            done.add(hold)
+        allocation.status = AllocationStatus.RELEASED
+        allocation.updated_at = now
 
 
 def _captures(

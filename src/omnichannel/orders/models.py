@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
 from omnichannel.db.types import BigIntPK, JSONDoc
 from omnichannel.kernel import utcnow
+from omnichannel.orders.rules import LIVE_ALLOCATIONS
 from omnichannel.security.crypto import Sealed, SealedJSON
 
 
@@ -72,11 +73,18 @@ class Order(IdMixin, TimestampMixin, VersionedMixin, Base):
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(
         SealedJSON("orders.billing_address")
     )
+    # Why the goods come from where they do: the routing plan's explanation and ETA.
+    route: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
     pseudonymised_at: Mapped[datetime | None]
 
     lines: Mapped[list[OrderLine]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="OrderLine.line_no"
+    )
+    allocations: Mapped[list[OrderAllocation]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="(OrderAllocation.line_no, OrderAllocation.created_at)",
     )
 
     @declared_attr.directive
@@ -85,6 +93,12 @@ class Order(IdMixin, TimestampMixin, VersionedMixin, Base):
         # UPDATE's WHERE: a checkout inserts an order that has already moved on
         # (placed, paid, confirmed), each move with its own event sequence.
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+
+    def live_locations(self) -> list[uuid.UUID]:
+        """Where the order still holds stock (or has it on its way), first held first."""
+        return list(
+            dict.fromkeys(a.location_id for a in self.allocations if a.status in LIVE_ALLOCATIONS)
+        )
 
     def changed(self, now: datetime) -> None:
         """Count one change of the order: its version is its events' sequence."""
@@ -112,10 +126,6 @@ class OrderLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int]
     cancelled: Mapped[int] = mapped_column(default=0)  # units cancelled since
-    location_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
-    )
-    reservation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the stock it holds
     price_list: Mapped[str] = mapped_column(String(64))
     unit_price: Mapped[int]
     subtotal: Mapped[int]
@@ -128,6 +138,41 @@ class OrderLine(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("cancelled >= 0 AND cancelled <= quantity", name="cancelled_range"),
+    )
+
+
+class OrderAllocation(Base):
+    """Units of one line held at one location: where they come from. A line may hold
+    several (split across locations, or moved by a re-route); the live ones add up
+    to what the line still wants.
+
+    Two lines of one variant at one location share the reservation (a hold is per
+    variant and location), so they leave or are given back together.
+    """
+
+    __tablename__ = "order_allocations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    line_no: Mapped[int]
+    variant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("variants.id", ondelete="RESTRICT")
+    )
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("locations.id", ondelete="RESTRICT")
+    )
+    quantity: Mapped[int]
+    reservation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the stock it holds
+    status: Mapped[str] = mapped_column(String(16))  # AllocationStatus
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        # A store's work list: what is held at it, by state.
+        Index("ix_order_allocations_location", "location_id", "status"),
     )
 
 

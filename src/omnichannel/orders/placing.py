@@ -1,7 +1,7 @@
 """Placing an order: the one path every kind of order takes once its lines are priced.
 
-Reserve every line atomically (one location per line, the channel's locations in
-order), take the promotions' and coupons' limited uses, write the order as a
+Route the lines (`sourcing`: a line may come from several locations), reserve every
+allocation atomically, take the promotions' and coupons' limited uses, write the order as a
 snapshot (prices, VAT, promotions, buyer, addresses), record the events and the
 customer's timeline; the payment is the caller's next step. All of it in the
 caller's transaction: when any step fails, the caller's rollback leaves nothing
@@ -26,9 +26,10 @@ from omnichannel.inventory import service as inventory
 from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.rules import OwnerType
 from omnichannel.kernel import Money, new_id, utcnow
-from omnichannel.orders.models import Order, OrderLine, OrderTransition
+from omnichannel.orders import sourcing
+from omnichannel.orders.models import Order, OrderAllocation, OrderLine, OrderTransition
 from omnichannel.orders.numbers import new_number
-from omnichannel.orders.rules import Fulfilment, OrderKind, OrderStatus
+from omnichannel.orders.rules import AllocationStatus, Fulfilment, OrderKind, OrderStatus
 from omnichannel.payments import service as payments
 from omnichannel.pricing import service as pricing
 
@@ -69,6 +70,7 @@ class Placement:
     pickup_location_id: uuid.UUID | None = None
     cart_id: uuid.UUID | None = None
     external_id: str | None = None
+    point_id: str | None = None  # a parcel locker's, for a locker delivery
     extra: dict[str, Any] = field(default_factory=dict)  # kept in the pricing snapshot
 
 
@@ -89,19 +91,23 @@ def place(
     """
     now = now or utcnow()
     order_id, number = new_id(), new_number()
-    items = [ql.priced.line for ql in quote.lines]
-    wants = [inventory.Want(it.variant_id, it.quantity) for it in items]
-    chosen = inventory.place(session, wants=wants, locations=placement.seller.sell_from, now=now)
+    needs = [
+        sourcing.Need(ql.index + 1, ql.priced.line.variant_id, ql.priced.line.quantity)
+        for ql in quote.lines
+    ]
+    route = sourcing.route(session, needs=needs, destination=destination(placement, buyer), now=now)
+    if route.unserved:
+        raise _unserved(route, needs)
     try:
         held = inventory.reserve(
             session,
-            lines=chosen,
+            lines=[inventory.Line(s.variant_id, s.location_id, s.quantity) for s in route.sources],
             owner=inventory.Owner(OwnerType.ORDER, str(order_id), placement.seller.id),
             ttl=None,
             now=now,
         )
     except InsufficientStock as e:
-        raise _in_cart_terms(e, wants) from None
+        raise _in_cart_terms(e, needs) from None
     hold_of = {(h.variant_id, h.location_id): h.id for h in held}
     pricing.redeem(session, quote=quote, order_ref=number, customer_id=buyer.customer_id, now=now)
     p = quote.priced
@@ -134,6 +140,7 @@ def place(
         placed_at=now,
         created_at=now,
         updated_at=now,
+        route=route.document() if route.explanation else None,
         lines=[
             OrderLine(
                 line_no=ql.index + 1,
@@ -141,8 +148,6 @@ def place(
                 sku=ql.sku,
                 quantity=ql.priced.line.quantity,
                 cancelled=0,
-                location_id=loc.location_id,
-                reservation_id=hold_of[(loc.variant_id, loc.location_id)],
                 price_list=ql.price_list,
                 unit_price=ql.priced.line.unit_price,
                 subtotal=ql.priced.subtotal,
@@ -152,7 +157,21 @@ def place(
                 vat=ql.priced.vat_amount,
                 vat_code=ql.priced.line.vat.code,
             )
-            for ql, loc in zip(quote.lines, chosen, strict=True)
+            for ql in quote.lines
+        ],
+        allocations=[
+            OrderAllocation(
+                id=new_id(),
+                line_no=s.line_no,
+                variant_id=s.variant_id,
+                location_id=s.location_id,
+                quantity=s.quantity,
+                reservation_id=hold_of[(s.variant_id, s.location_id)],
+                status=AllocationStatus.HELD,
+                created_at=now,
+                updated_at=now,
+            )
+            for s in route.sources
         ],
     )
     session.add(order)
@@ -197,7 +216,7 @@ def place(
 def write_new(session: Session) -> None:
     """Write the orders built in this session with `flush=False` (their lines and
     moves, then their payments): one INSERT per table, no unit-of-work flush."""
-    insert_new(session, Order, OrderLine, OrderTransition)
+    insert_new(session, Order, OrderLine, OrderAllocation, OrderTransition)
     payments.write_new(session)
 
 
@@ -244,15 +263,31 @@ def snapshot(quote: pricing.Quote, extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _in_cart_terms(error: InsufficientStock, wants: Sequence[inventory.Want]) -> InsufficientStock:
-    """A line another buyer took between placement and reservation, named by its index
-    in the order (the reservation names lines in its own lock order)."""
-    variant = error.extra.get("variant_id")
-    index = next((i for i, w in enumerate(wants) if str(w.variant_id) == variant), 0)
-    available = error.extra.get("available", 0)
+def destination(placement: Placement, buyer: Buyer) -> sourcing.Destination:
+    """Where the order's goods must go, as routing asks it."""
+    seller = placement.seller
+    address = buyer.shipping_address or {}
+    if placement.fulfilment == Fulfilment.CARRY_OUT:
+        method, store = "carry_out", seller.sell_from[0] if seller.sell_from else None
+    elif placement.fulfilment == Fulfilment.PICKUP:
+        method, store = "pickup", placement.pickup_location_id
+    else:
+        method, store = ("locker" if placement.point_id else "home"), None
+    return sourcing.Destination(
+        method=method,
+        channel_id=seller.id,
+        sell_from=tuple(seller.sell_from),
+        store_id=store,
+        postcode=address.get("postcode"),
+        country=address.get("country"),
+        point_id=placement.point_id,
+    )
+
+
+def _refusal(index: int, variant: str | None, requested: int, available: int) -> InsufficientStock:
     return InsufficientStock(
         f"Line {index}: only {available} of variant {variant} can be sold now; "
-        f"{wants[index].quantity} requested. Nothing was reserved.",
+        f"{requested} requested. Nothing was reserved.",
         errors=[
             {
                 "field": f"lines.{index}.quantity",
@@ -262,9 +297,24 @@ def _in_cart_terms(error: InsufficientStock, wants: Sequence[inventory.Want]) ->
         ],
         line=index,
         variant_id=variant,
-        requested=wants[index].quantity,
+        requested=requested,
         available=available,
     )
+
+
+def _unserved(route: sourcing.Route, needs: Sequence[sourcing.Need]) -> InsufficientStock:
+    """The first line routing could not serve in full, by its index in the order."""
+    index, need = next((i, n) for i, n in enumerate(needs) if n.line_no in route.unserved)
+    available = route.available.get(need.line_no, need.quantity - route.unserved[need.line_no])
+    return _refusal(index, str(need.variant_id), need.quantity, available)
+
+
+def _in_cart_terms(error: InsufficientStock, needs: Sequence[sourcing.Need]) -> InsufficientStock:
+    """A line another buyer took between routing and reservation, named by its index
+    in the order (the reservation names lines in its own lock order)."""
+    variant = error.extra.get("variant_id")
+    index = next((i for i, n in enumerate(needs) if str(n.variant_id) == variant), 0)
+    return _refusal(index, variant, needs[index].quantity, error.extra.get("available", 0))
 
 
 def transition(

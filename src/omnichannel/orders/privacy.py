@@ -40,7 +40,7 @@ def export(session: Session, customer_ids: list[uuid.UUID]) -> list[dict[str, An
         session.scalars(
             select(Order)
             .where(Order.customer_id.in_(customer_ids))
-            .options(selectinload(Order.lines))
+            .options(selectinload(Order.lines), selectinload(Order.allocations))
             .order_by(Order.placed_at, Order.id)
         )
     )

@@ -14,7 +14,7 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from omnichannel.customers import service as customers
 from omnichannel.orders.errors import OrderNotFound
-from omnichannel.orders.models import Order, OrderLine, OrderTransition
+from omnichannel.orders.models import Order, OrderAllocation, OrderTransition
 
 MAX_PAGE = 100
 
@@ -33,7 +33,7 @@ class Access:
 
 
 def _with_children() -> tuple[ExecutableOption, ...]:
-    return (selectinload(Order.lines),)
+    return (selectinload(Order.lines), selectinload(Order.allocations))
 
 
 def load(session: Session, *, order_id: uuid.UUID, access: Access, fresh: bool = False) -> Order:
@@ -108,7 +108,7 @@ def recent_orders_of(
     session: Session, *, customer_ids: list[uuid.UUID], limit: int = 10
 ) -> list[RecentOrder]:
     """The latest orders of these customer ids, any channel, newest first: two
-    statements however many there are (the orders, then their lines' locations)."""
+    statements however many there are (the orders, then their allocations' locations)."""
     if not customer_ids:
         return []
     orders = list(
@@ -122,10 +122,10 @@ def recent_orders_of(
     served: dict[uuid.UUID, list[uuid.UUID]] = {o.id: [] for o in orders}
     if orders:
         for order_id, location_id in session.execute(
-            select(OrderLine.order_id, OrderLine.location_id)
-            .where(OrderLine.order_id.in_(list(served)))
+            select(OrderAllocation.order_id, OrderAllocation.location_id)
+            .where(OrderAllocation.order_id.in_(list(served)))
             .distinct()
-            .order_by(OrderLine.order_id, OrderLine.location_id)
+            .order_by(OrderAllocation.order_id, OrderAllocation.location_id)
         ):
             served[order_id].append(location_id)
     return [

@@ -10,6 +10,7 @@ class OrderStatus(StrEnum):
     CONFIRMED = "confirmed"
     ALLOCATED = "allocated"
     IN_FULFILMENT = "in_fulfilment"
+    PARTIALLY_SHIPPED = "partially_shipped"  # some fulfilments have left, some not yet
     SHIPPED = "shipped"
     READY_FOR_PICKUP = "ready_for_pickup"
     DELIVERED = "delivered"
@@ -24,8 +25,11 @@ S = OrderStatus
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING_PAYMENT: frozenset({S.CONFIRMED, S.CANCELLED}),
     S.CONFIRMED: frozenset({S.ALLOCATED, S.CANCELLED}),
-    S.ALLOCATED: frozenset({S.IN_FULFILMENT, S.CANCELLED}),
-    S.IN_FULFILMENT: frozenset({S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED}),
+    S.ALLOCATED: frozenset(
+        {S.IN_FULFILMENT, S.PARTIALLY_SHIPPED, S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED}
+    ),
+    S.IN_FULFILMENT: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED}),
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.DELIVERED}),
     S.READY_FOR_PICKUP: frozenset({S.COLLECTED, S.CANCELLED}),
     S.DELIVERED: frozenset({S.COMPLETED}),
@@ -38,7 +42,14 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 GOODS_LEFT = frozenset({S.SHIPPED, S.COLLECTED, S.DELIVERED, S.COMPLETED})
 # The order still holds reserved stock it can give back on cancel.
 HOLDS_STOCK = frozenset(
-    {S.PENDING_PAYMENT, S.CONFIRMED, S.ALLOCATED, S.IN_FULFILMENT, S.READY_FOR_PICKUP}
+    {
+        S.PENDING_PAYMENT,
+        S.CONFIRMED,
+        S.ALLOCATED,
+        S.IN_FULFILMENT,
+        S.PARTIALLY_SHIPPED,  # what has not left yet
+        S.READY_FOR_PICKUP,
+    }
 )
 
 
@@ -64,6 +75,18 @@ class Fulfilment(StrEnum):
     DELIVERY = "delivery"  # shipped to an address
     PICKUP = "pickup"  # collected at a store (click&collect)
     CARRY_OUT = "carry_out"  # a till sale: the customer takes the goods
+
+
+class AllocationStatus(StrEnum):
+    """Where an allocation's units stand."""
+
+    HELD = "held"  # reserved at its location
+    IN_TRANSIT = "in_transit"  # on a transfer to the pickup store, held for the order
+    LEFT = "left"  # sold: shipped, collected or carried out
+    RELEASED = "released"  # given back: cancelled, expired or re-routed
+
+
+LIVE_ALLOCATIONS = frozenset({AllocationStatus.HELD, AllocationStatus.IN_TRANSIT})
 
 
 MAX_LINES = 100

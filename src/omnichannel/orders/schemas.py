@@ -86,13 +86,23 @@ class CancelIn(InputModel):
     reason: str | None = Field(None, max_length=500)
 
 
+class AllocationRead(BaseModel):
+    """Units of a line held at one location."""
+
+    location_id: uuid.UUID
+    quantity: int
+    status: str = Field(description="held, in_transit, left or released")
+
+
 class OrderLineRead(BaseModel):
     line_no: int
     variant_id: uuid.UUID
     sku: str
     quantity: int
     cancelled: int
-    location_id: uuid.UUID
+    allocations: list[AllocationRead] = Field(
+        description="Where the line's units come from (a line may be split)."
+    )
     price_list: str
     unit_price: int
     subtotal: int
@@ -145,6 +155,11 @@ class ReceiptRead(BaseModel):
     paid_by: list[str]
 
 
+class RouteRead(BaseModel):
+    eta: str | None = Field(description="Delivered, or ready for pickup, by this day.")
+    explanation: list[str] = Field(description="Why the goods come from where they do.")
+
+
 class OrderRead(BaseModel):
     id: uuid.UUID
     number: str
@@ -169,6 +184,9 @@ class OrderRead(BaseModel):
     lines: list[OrderLineRead]
     payments: list[PaymentRead]
     pricing: dict[str, Any] = Field(description="Promotions, coupons and VAT as quoted.")
+    route: RouteRead | None = Field(
+        None, description="Where the goods come from and why (orders routed across locations)."
+    )
     contact: dict[str, Any] | None = Field(
         None,
         description="Shown to the customer themself; staff who deliver the order read it "

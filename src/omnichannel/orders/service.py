@@ -32,14 +32,23 @@ from omnichannel.orders.flows import checkout as checkout
 from omnichannel.orders.flows import move as move
 from omnichannel.orders.flows import settle_payments as settle_payments
 from omnichannel.orders.lifecycle import Move as Move
+from omnichannel.orders.lifecycle import advance as advance
 from omnichannel.orders.lifecycle import open_amount as open_amount
 from omnichannel.orders.models import Order as Order
+from omnichannel.orders.models import OrderAllocation as OrderAllocation
 from omnichannel.orders.queries import Access as Access
 from omnichannel.orders.queries import by_number as by_number
 from omnichannel.orders.queries import customer_orders as customer_orders
 from omnichannel.orders.queries import history as history
 from omnichannel.orders.queries import load as load
+from omnichannel.orders.rules import AllocationStatus as AllocationStatus
+from omnichannel.orders.rules import Fulfilment as Fulfilment
 from omnichannel.orders.rules import OrderStatus as OrderStatus
+from omnichannel.orders.sourcing import Destination as Destination
+from omnichannel.orders.sourcing import Need as Need
+from omnichannel.orders.sourcing import Route as Route
+from omnichannel.orders.sourcing import Source as Source
+from omnichannel.orders.sourcing import route_with as route_with
 from omnichannel.payments import service as payments
 
 

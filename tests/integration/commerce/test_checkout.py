@@ -75,9 +75,10 @@ def test_a_web_checkout_places_a_confirmed_order_holding_its_stock(
         "checkout",
     )
     assert order.total == 2 * 4999 + 3990 + DELIVERY
-    assert [(ln.sku, ln.quantity, ln.location_id) for ln in order.lines] == [
-        ("TS-S", 2, store.warehouse),
-        ("KS-1", 1, store.warehouse),
+    assert [(ln.sku, ln.quantity) for ln in order.lines] == [("TS-S", 2), ("KS-1", 1)]
+    assert [(a.line_no, a.quantity, a.location_id, a.status) for a in order.allocations] == [
+        (1, 2, store.warehouse, "held"),
+        (2, 1, store.warehouse, "held"),
     ]
     assert sum(ln.total for ln in order.lines) + order.delivery == order.total
     assert store.level(session, "TS-S", store.warehouse) == (WAREHOUSE_STOCK, 2)
@@ -288,7 +289,9 @@ def test_pay_at_pickup_is_captured_when_collected(session: Session, store: Store
             session, order=order, to=OrderStatus(to), actor="staff:krk", channel="pos-krk"
         )
     assert order.payment_status == "captured"
-    assert store.level(session, "TS-M", store.warehouse) == (WAREHOUSE_STOCK - 1, 0)
+    # Served from the pickup store's own shelf: the sale is booked where it was handed over.
+    assert store.level(session, "TS-M", store.krakow) == (KRAKOW_STOCK - 1, 0)
+    assert store.level(session, "TS-M", store.warehouse) == (WAREHOUSE_STOCK, 0)
 
 
 def test_a_cart_from_the_app_finished_at_the_till_is_one_order_with_its_journey(
@@ -363,7 +366,7 @@ def test_endless_aisle_orders_from_the_till_for_delivery(session: Session, store
     cart = store.cart(session, "pos-krk", BL_M=KRAKOW_STOCK + 2)  # more than the store has
     order = _checkout(session, store, cart, "pos-krk")
     assert order.kind == "endless_aisle"
-    assert order.lines[0].location_id == store.warehouse
+    assert [a.location_id for a in order.allocations] == [store.warehouse]
     assert store.level(session, "BL-M", store.krakow) == (KRAKOW_STOCK, 0)  # the hold went back
 
 
