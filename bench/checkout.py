@@ -20,7 +20,9 @@ For each backend, on a fresh database:
            oversold: levels with reserved > on_hand or a negative on_hand, and units
            reserved for orders that differ from the units the orders hold.
   statements  what one checkout sends to the database, BEGIN and COMMIT included,
-           measured in-process through the same app (its second run: warm caches).
+           measured in-process through the same app (its second run: warm caches);
+           `routed` for a shop selling from a warehouse and two stores, whose
+           checkouts the router plans (the first shop sells from one location).
   cpu      CPU time per acknowledged checkout over the run, from /proc: the clients
            (this process), the server (uvicorn and its workers) and PostgreSQL.
 
@@ -29,7 +31,7 @@ OMNI_TEST_POSTGRES_URL (its public schema is WIPED), else a throwaway database.
 
 Prints human lines per backend, then, last, one JSON line:
 {"results": [{"backend", "workers", "threads", "clients", "orders", "orders_per_s", "p50_ms",
-  "p99_ms", "sql_statements_per_checkout", "oversold", "lost_orders",
+  "p99_ms", "sql_statements_per_checkout", "sql_statements_per_routed_checkout", "oversold", "lost_orders",
   "cpu_ms_per_checkout": {"clients", "server", "postgres"}, ...}, ...]}
 
     .venv/bin/python bench/checkout.py [--backend sqlite|postgresql|both]
@@ -56,6 +58,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from _common import counted
 from _pg import postgres_url
@@ -149,9 +152,66 @@ def seed(db: Database, variants: int, stock: int) -> tuple[list[uuid.UUID], cart
             channel_id=web.id,
             data=ApiKeyCreate(name="bench", scopes=[Scope.CARTS_WRITE, Scope.ORDERS_WRITE]),
         )
+        # A second web shop selling from the warehouse and two stores that ship: its
+        # checkouts are routed (the first sells from one location: nothing to choose).
+        stores = [_store(s, code, city, postcode, at) for code, city, postcode, at in _STORES]
+        for store in stores:
+            inventory.receive(
+                s, location_id=store, lines=[inventory.Change(v, 2) for v in variant_ids]
+            )
+        routed = create_channel(
+            s,
+            data=ChannelCreate(
+                code="web-routed", name="Sklep 2", type="web", sell_from=[wh, *stores]
+            ),
+        )
+        issue_api_key(
+            s,
+            channel_id=routed.id,
+            data=ApiKeyCreate(name="bench", scopes=[Scope.CARTS_WRITE, Scope.ORDERS_WRITE]),
+        )
     with unit_of_work(db, read_only=True) as s:
         seller = carts.seller(s, code="web")
     return variant_ids, seller, key
+
+
+_STORES = [
+    ("ST-KRK", "Kraków", "31-019", (50.0637, 19.9398)),
+    ("ST-GDA", "Gdańsk", "80-827", (54.3490, 18.6522)),
+]
+
+
+def _store(s: Session, code: str, city: str, postcode: str, at: tuple[float, float]) -> uuid.UUID:
+    return create_location(
+        s,
+        data=LocationCreate.model_validate(
+            {
+                "code": code,
+                "name": f"Sklep {city}",
+                "type": "store",
+                "address": {
+                    "street": "ul. Długa 1",
+                    "city": city,
+                    "postcode": postcode,
+                    "country": "PL",
+                },
+                "coordinates": {"latitude": at[0], "longitude": at[1]},
+                "capabilities": ["pickup", "ship_from_store"],
+            }
+        ),
+    ).id
+
+
+def routed_key(db: Database) -> tuple[carts.Seller, str]:
+    """The routed shop and a key of its own (keys are shown once: a new one)."""
+    with unit_of_work(db, actor="bench") as s:
+        seller = carts.seller(s, code="web-routed")
+        _, key = issue_api_key(
+            s,
+            channel_id=seller.id,
+            data=ApiKeyCreate(name="count", scopes=[Scope.CARTS_WRITE, Scope.ORDERS_WRITE]),
+        )
+    return seller, key
 
 
 def make_carts(
@@ -337,6 +397,8 @@ def run(backend: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         settings = Settings(env="dev", database_url=url, secret_key=secret)
         stmts = statements_per_checkout(db, settings, seller, variants, key)
+        routed_seller, routed = routed_key(db)
+        routed_stmts = statements_per_checkout(db, settings, routed_seller, variants, routed)
         workers = args.workers or (1 if backend == "sqlite" else 2)
         proc, base = start_server(url, secret, workers, args.threads)
         try:
@@ -360,6 +422,7 @@ def run(backend: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "p50_ms": round(q[49], 2),
         "p99_ms": round(q[98], 2),
         "sql_statements_per_checkout": stmts,
+        "sql_statements_per_routed_checkout": routed_stmts,
         "oversold": oversold,
         "lost_orders": lost,
         "answers": dict(seen),
