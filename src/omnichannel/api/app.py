@@ -66,6 +66,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.customers.api_privacy import router as customer_privacy
     from omnichannel.customers.api_segments import router as customer_segments
     from omnichannel.events.api import router as events
+    from omnichannel.fulfillment.api import router as fulfilments
     from omnichannel.inventory.api import router as inventory
     from omnichannel.inventory.api_availability import router as availability
     from omnichannel.inventory.api_ledger import router as ledger
@@ -100,6 +101,7 @@ def _routers() -> list[APIRouter]:
         orders,
         marketplace_orders,
         order_delivery,
+        fulfilments,
         gift_cards,
         events,
     ]

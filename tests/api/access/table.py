@@ -169,6 +169,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/orders/{order_id}/cancel":                          "U A F A F F F F F F F F N",
     "POST /api/v1/orders/marketplace":                                "U V F F F F F F F F V F F",
     "GET /api/v1/orders/{order_id}/delivery":                         "U A F A F F F F F F F F F",
+    "GET /api/v1/orders/{order_id}/fulfilments":                      "U A A A F F F F F F F F F",
     "POST /api/v1/gift-cards":                                        "U V V V F F F F F F F F F",
     "POST /api/v1/customers/{customer_id}/store-credit":              "U V V V F F F F F F F F F",
     "POST /api/v1/gift-cards/balance":                                "U V V V F F V V V V F F V",
