@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omnichannel.db.base import Base, TimestampMixin
 from omnichannel.kernel import utcnow
+from omnichannel.security.crypto import Sealed
 
 
 class FulfilmentOrder(TimestampMixin, Base):
@@ -129,7 +130,10 @@ class Pickup(TimestampMixin, Base):
     ready_at: Mapped[datetime | None]
     # Not collected by then: the order is cancelled (reserve & collect: the hold ends).
     collect_by: Mapped[datetime | None]
-    code_hash: Mapped[str | None] = mapped_column(String(64))  # keyed hash, never the code
+    # The code the customer shows: sealed, so the customer (and nobody else) can be
+    # shown it again; checked against its keyed hash, in constant time.
+    code: Mapped[str | None] = mapped_column(Sealed("pickups.code"))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
     code_attempts: Mapped[int] = mapped_column(default=0)  # wrong tries since the last right
     code_locked_until: Mapped[datetime | None]
     collected_at: Mapped[datetime | None]

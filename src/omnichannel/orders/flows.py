@@ -170,13 +170,15 @@ def move(
     access: Access,
     move: Move,
     by: Principal | None = None,
+    then: Callable[[Session, Order], None] | None = None,
 ) -> OrderView:
     """Move the order on (allocate, fulfil, ship, ready for pickup, deliver, collect,
     complete) or cancel it (whole or some lines), taking or giving back its money
     with the provider between two transactions; 409 when the machine or the provider
     refuses (nothing about the order changed), 503 when the provider did not answer
     (the call is retried by the worker; try the move again later). `by`: who asks;
-    staff scoped to locations move only the orders handled there (403)."""
+    staff scoped to locations move only the orders handled there (403). `then` runs
+    in the transaction that makes the move (a shipment marked shipped with it)."""
     with units() as session:
         if move.channel is not None:
             named = carts.seller(session, code=move.channel)  # 422 when unknown
@@ -196,11 +198,15 @@ def move(
         paid_with = payments.of_orders(session, order_ids=[order.id])[order.id]
         begun = lifecycle.begin(session, order=order, paid_with=paid_with, move=move)
         if not begun.remote:
+            if then is not None:
+                then(session, order)
             return OrderView(order, payments.of_orders(session, order_ids=[order.id])[order.id])
     answers = [payments.call(c) for c in begun.calls]
     with units() as session:
         order = load(session, order_id=order_id, access=access)
         error = lifecycle.end(session, order=order, move=move, answers=answers)
+        if error is None and then is not None:
+            then(session, order)
         view = OrderView(order, payments.of_orders(session, order_ids=[order.id])[order.id])
     if error is not None:
         raise error

@@ -54,6 +54,7 @@ from omnichannel.pricing import service as pricing
 
 S = OrderStatus
 P = payments.PaymentStatus
+LEAVING = frozenset({S.SHIPPED, S.PARTIALLY_SHIPPED, S.COLLECTED})  # the goods leave
 K = payments.PaymentOperationKind
 
 _TIMELINE = {
@@ -72,6 +73,12 @@ class Move:
     reason: str | None = None
     line_nos: Collection[int] | None = None  # a cancel of these lines only
     by_customer: bool = False  # the customer themself (cancels only before fulfilment)
+    # Goods leaving: only these allocations leave (one shipment of several); None: all.
+    allocation_ids: Collection[uuid.UUID] | None = None
+    # Goods leaving: what the payments should have taken once they have left (a
+    # shipment's share, cumulative, so a retry after a crash takes nothing twice);
+    # None: everything the order still charges.
+    capture_up_to: int | None = None
 
 
 @dataclass(slots=True)
@@ -152,7 +159,7 @@ def begin(
         refund = sum(ln.total for ln in chosen) + (order.delivery if whole else 0)
         calls = _money_back(session, paid_with, refund, whole=whole)
     else:
-        calls = _captures(session, order, paid_with, to)
+        calls = _captures(session, order, paid_with, to, move.capture_up_to)
     begun = Begun(calls)
     if not begun.remote:
         error = end(session, order=order, move=move, answers=[payments.call(c) for c in calls])
@@ -193,8 +200,13 @@ def end(
         _cancel(session, order, move)
         return None
     now = utcnow()
-    if to in (S.SHIPPED, S.COLLECTED):
-        _goods_leave(session, order, now)
+    if to in LEAVING:
+        leaving = (
+            order.allocations
+            if move.allocation_ids is None
+            else [a for a in order.allocations if a.id in set(move.allocation_ids)]
+        )
+        goods_leave(session, order, leaving, now)
     _record(session, order, to, actor=move.actor, channel=move.channel, reason=move.reason, now=now)
     return None
 
@@ -265,7 +277,7 @@ def _check(order: Order, move: Move) -> OrderStatus:
             f"Order {order.number} is for {order.fulfilment}, not pickup.",
             current_status=current.value,
         )
-    if to == S.SHIPPED and order.fulfilment != Fulfilment.DELIVERY:
+    if to in (S.SHIPPED, S.PARTIALLY_SHIPPED) and order.fulfilment != Fulfilment.DELIVERY:
         raise OrderStateConflict(
             f"Order {order.number} is for {order.fulfilment}: it is collected, not shipped.",
             current_status=current.value,
@@ -370,15 +382,21 @@ def give_back(
 
 
 def _captures(
-    session: Session, order: Order, paid_with: Sequence[payments.Payment], to: OrderStatus
+    session: Session,
+    order: Order,
+    paid_with: Sequence[payments.Payment],
+    to: OrderStatus,
+    up_to: int | None = None,
 ) -> list[payments.Call]:
     """What to capture when the goods leave (shipped: an authorised payment;
-    collected or delivered: what is due too): what the order still charges, payment
-    by payment (a gift card first, then the card), never more than each one covers."""
-    if to not in (S.SHIPPED, S.COLLECTED, S.DELIVERED):
+    collected or delivered: what is due too): what the order still charges (or, for
+    one shipment of several, up to its share), payment by payment (a gift card
+    first, then the card), never more than each one covers."""
+    if to not in (S.SHIPPED, S.PARTIALLY_SHIPPED, S.COLLECTED, S.DELIVERED):
         return []
-    takes = {P.AUTHORISED} if to == S.SHIPPED else {P.AUTHORISED, P.DUE}
-    left = open_amount(order) - sum(p.captured - p.refunded for p in paid_with)
+    takes = {P.AUTHORISED} if to in (S.SHIPPED, S.PARTIALLY_SHIPPED) else {P.AUTHORISED, P.DUE}
+    target = open_amount(order) if up_to is None else min(up_to, open_amount(order))
+    left = target - sum(p.captured - p.refunded for p in paid_with)
     calls = []
     for payment in paid_with:
         if left <= 0:

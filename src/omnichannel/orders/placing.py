@@ -95,7 +95,8 @@ def place(
         sourcing.Need(ql.index + 1, ql.priced.line.variant_id, ql.priced.line.quantity)
         for ql in quote.lines
     ]
-    route = sourcing.route(session, needs=needs, destination=destination(placement, buyer), now=now)
+    going = destination(placement, buyer)
+    route = sourcing.route(session, needs=needs, destination=going, now=now)
     if route.unserved:
         raise _unserved(route, needs)
     try:
@@ -140,7 +141,7 @@ def place(
         placed_at=now,
         created_at=now,
         updated_at=now,
-        route=route.document() if route.explanation else None,
+        route=route.document(going),
         lines=[
             OrderLine(
                 line_no=ql.index + 1,

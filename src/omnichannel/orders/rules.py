@@ -29,7 +29,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
         {S.IN_FULFILMENT, S.PARTIALLY_SHIPPED, S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED}
     ),
     S.IN_FULFILMENT: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED}),
-    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.CANCELLED}),
+    # Another shipment of several leaves: a move of its own, the same state.
+    S.PARTIALLY_SHIPPED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.DELIVERED}),
     S.READY_FOR_PICKUP: frozenset({S.COLLECTED, S.CANCELLED}),
     S.DELIVERED: frozenset({S.COMPLETED}),

@@ -156,6 +156,8 @@ class ReceiptRead(BaseModel):
 
 
 class RouteRead(BaseModel):
+    method: str = Field(description="home, locker, pickup or carry_out")
+    point_id: str | None = Field(None, description="The parcel locker, for a locker delivery.")
     eta: str | None = Field(description="Delivered, or ready for pickup, by this day.")
     explanation: list[str] = Field(description="Why the goods come from where they do.")
 

@@ -54,9 +54,12 @@ class Route:
     eta: date | None = None
     explanation: tuple[str, ...] = ()
 
-    def document(self) -> dict[str, Any]:
-        """What the order keeps of it."""
+    def document(self, destination: Destination) -> dict[str, Any]:
+        """What the order keeps of it: how the goods reach the buyer, when, and why
+        from where."""
         return {
+            "method": destination.method,
+            "point_id": destination.point_id,
             "eta": self.eta.isoformat() if self.eta else None,
             "explanation": list(self.explanation),
         }

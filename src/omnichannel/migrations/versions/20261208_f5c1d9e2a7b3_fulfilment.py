@@ -277,6 +277,7 @@ def upgrade() -> None:
         sa.Column("ready_due_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ready_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("collect_by", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("code", sa.Text(), nullable=True),
         sa.Column("code_hash", sa.String(length=64), nullable=True),
         sa.Column("code_attempts", sa.Integer(), nullable=False),
         sa.Column(
