@@ -1,6 +1,7 @@
 """Stock as a state machine: random sequences of reservations, releases, expiries,
 sales, adjustments, counts, transfers, policies and safety stock, each applied both to
 the service and to a plain-Python model, with the promises checked after every step.
+Some reservations are a buffered channel's: they never take more than it is shown.
 
 Every example builds its small world inside a SAVEPOINT of the test's transaction and
 rolls it back at the end, so it runs the same on SQLite and PostgreSQL. Every service
@@ -41,7 +42,7 @@ from omnichannel.inventory.models import Reservation, StockLevel
 from omnichannel.inventory.rules import UNLIMITED, MovementKind, OwnerType, allowance_of
 from omnichannel.kernel import DomainError, utcnow
 from omnichannel.kernel.errors import InvalidInput
-from tests.integration.inventory.conftest import build_world
+from tests.integration.inventory.conftest import add_channel, build_world
 
 T = TypeVar("T")
 Key = tuple[uuid.UUID, uuid.UUID]  # (variant, location)
@@ -209,6 +210,33 @@ class Stock:
             status = "out_of_stock"
         return atp, None if unlimited else orderable, status
 
+    def shown(
+        self, variant: uuid.UUID, channel: inventory.ChannelStock, now: datetime
+    ) -> tuple[int, int | None]:
+        """What a channel with a buffer is shown: available, and orderable (None: no limit)."""
+        atp, orderable, _ = self.availability(variant, channel.sell_from, now)
+        return buffered(atp, channel), None if orderable is None else buffered(orderable, channel)
+
+    def within_buffer(
+        self, lines: list[tuple[Key, int]], channel: inventory.ChannelStock, now: datetime
+    ) -> None:
+        """A channel takes no more of a variant at its sell-from locations than it is shown."""
+        wanted: dict[uuid.UUID, int] = {}
+        for (v, loc), q in lines:
+            if loc in channel.sell_from:
+                wanted[v] = wanted.get(v, 0) + q
+        for v, q in wanted.items():
+            _, orderable = self.shown(v, channel, now)
+            if orderable is not None and q > orderable:
+                raise Refused(InsufficientStock)
+
+
+def buffered(units: int, channel: inventory.ChannelStock) -> int:
+    """A channel's buffer, as the model applies it."""
+    if channel.buffer_percent is not None:
+        units = units * channel.buffer_percent // 100
+    return max(0, units - (channel.buffer_units or 0))
+
 
 # --- the machine --------------------------------------------------------------------
 
@@ -232,6 +260,14 @@ class StockMachine(RuleBasedStateMachine):
         self.variants = self.world.variants
         self.now = utcnow()
         self.model = Stock()
+        # A marketplace shown 30 % of what the warehouse and the store hold, and a social
+        # shop shown the warehouse's stock less 4: tight enough that a line of 3 units
+        # is often more than they are shown, and neither may take more than that.
+        wh, store = self.world.warehouse, self.world.store
+        self.channels = {
+            "share": add_channel(session, "share", "marketplace", [wh, store], buffer_percent=30),
+            "less": add_channel(session, "less", "social", [wh], buffer_units=4),
+        }
         self.opening_stock(self.world.warehouse, 6)
         self.opening_stock(self.world.store, 3)
 
@@ -284,16 +320,31 @@ class StockMachine(RuleBasedStateMachine):
         ),
         ttl=st.sampled_from([None, TTL]),
         owner=st.sampled_from(["a", "b", "c"]),
+        channel=st.sampled_from([None, None, "share", "less"]),
     )
-    def reserve(self, lines: list[tuple[int, int, int]], ttl: timedelta | None, owner: str) -> Any:
+    def reserve(
+        self,
+        lines: list[tuple[int, int, int]],
+        ttl: timedelta | None,
+        owner: str,
+        channel: str | None,
+    ) -> Any:
         asked = [(self.key(v, loc), q) for v, loc, q in lines]
+        by = self.channels[channel] if channel else None
+        shown = self.shown_by_service(by)
         taken: list[tuple[Key, int]] = []
+
+        def model(m: Stock) -> None:
+            if by is not None:
+                m.within_buffer(asked, by, self.now)
+            taken.extend(m.reserve(asked, self.now))
+
         held = self.apply(
-            lambda m: taken.extend(m.reserve(asked, self.now)),
+            model,
             lambda: inventory.reserve(
                 self.session,
                 lines=[inventory.Line(k[0], k[1], q) for k, q in asked],
-                owner=inventory.Owner(OwnerType.CART, owner),
+                owner=inventory.Owner(OwnerType.CART, owner, by.id if by else None),
                 ttl=ttl,
                 now=self.now,
             ),
@@ -301,6 +352,12 @@ class StockMachine(RuleBasedStateMachine):
         if held is None:
             return multiple()
         assert [((h.variant_id, h.location_id), h.quantity) for h in held] == taken
+        for v, limit in shown.items():  # what the service showed, not the model
+            assert by is not None
+            sold = sum(
+                h.quantity for h in held if h.variant_id == v and h.location_id in by.sell_from
+            )
+            assert sold <= limit, (v, sold, limit)
         for h in held:
             self.model.holds[h.id] = Hold(
                 (h.variant_id, h.location_id),
@@ -500,6 +557,18 @@ class StockMachine(RuleBasedStateMachine):
             ),
         )
 
+    def shown_by_service(self, channel: inventory.ChannelStock | None) -> dict[uuid.UUID, int]:
+        """What the service shows the channel as orderable, by variant (where limited)."""
+        if channel is None:
+            return {}
+        return {
+            a.variant_id: a.orderable
+            for a in inventory.availability(
+                self.session, channel=channel, variant_ids=self.variants, now=self.now
+            )
+            if a.orderable is not None
+        }
+
     # --- the promises -----------------------------------------------------------
 
     @invariant()
@@ -557,6 +626,19 @@ class StockMachine(RuleBasedStateMachine):
             assert a.orderable is None or a.orderable >= 0
             expected = self.model.availability(a.variant_id, channel.sell_from, self.now)
             assert (a.available, a.orderable, a.status) == expected
+
+    @invariant()
+    def a_buffered_channel_is_shown_its_buffer_of_that(self) -> None:
+        for channel in self.channels.values():
+            for a in inventory.availability(
+                self.session,
+                channel=channel,
+                variant_ids=self.variants,
+                now=self.now,
+            ):
+                assert (a.available, a.orderable) == self.model.shown(
+                    a.variant_id, channel, self.now
+                )
 
 
 def test_stock_behaves_like_its_model(session: Session) -> None:
