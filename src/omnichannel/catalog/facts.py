@@ -1,5 +1,6 @@
 """What other domains need to know about variants in bulk, in one query: pricing asks
-which product, brand and categories a variant belongs to, and its tax class."""
+which product, brand and categories a variant belongs to, and its tax class; a carrier
+how heavy and how big one is."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from omnichannel.catalog.models import Brand, Category, Product, Variant
+from omnichannel.catalog.rules import DIMENSIONS
 from omnichannel.db.idlist import any_id, id_list
 
 _CHUNK = 5000
@@ -106,3 +108,29 @@ def existing_ids(
             set(session.scalars(select(model.id).where(model.id.in_(wanted)))) if wanted else set()
         )
     return out[0], out[1], out[2]
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingFacts:
+    """What a carrier needs to know of one unit of a variant (None: unknown)."""
+
+    variant_id: uuid.UUID
+    sku: str
+    weight_g: int | None
+    length_mm: int | None
+    width_mm: int | None
+    height_mm: int | None
+
+
+def shipping_facts(
+    session: Session, *, variant_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, ShippingFacts]:
+    """Weight and packed size of the given variants that exist (one query per 5,000)."""
+    wanted = list(dict.fromkeys(variant_ids))
+    found: dict[uuid.UUID, ShippingFacts] = {}
+    cols = (Variant.id, Variant.sku, Variant.weight_g, *(getattr(Variant, d) for d in DIMENSIONS))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for row in session.execute(select(*cols).where(Variant.id.in_(chunk))):
+            found[row[0]] = ShippingFacts(*row)
+    return found

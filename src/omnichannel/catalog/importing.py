@@ -31,7 +31,14 @@ from omnichannel.catalog.bulk import (
     update_rows,
 )
 from omnichannel.catalog.errors import ImportRejected
-from omnichannel.catalog.rules import InvalidGtin, Status, VatClass, normalise_gtin, search_text
+from omnichannel.catalog.rules import (
+    DIMENSIONS,
+    InvalidGtin,
+    Status,
+    VatClass,
+    normalise_gtin,
+    search_text,
+)
 from omnichannel.catalog.schemas import CatalogImportResult, ProductImport, VariantImport
 from omnichannel.db import record_events
 from omnichannel.kernel import new_id, utcnow
@@ -46,7 +53,7 @@ _PRODUCT_FIELDS = (
     "status",
     "search_text",
 )
-_VARIANT_FIELDS = ("gtin", "options", "weight_g", "vat_class", "images", "status")
+_VARIANT_FIELDS = ("gtin", "options", "weight_g", *DIMENSIONS, "vat_class", "images", "status")
 
 
 def _pick(new: Any, old: Row[Any] | None, name: str, default: Any) -> Any:
@@ -181,6 +188,7 @@ class _Batch:
             "gtin": gtin if gtin is not None else _pick(None, db, "gtin", None),
             "options": _pick(v.options, db, "options", {}),
             "weight_g": _pick(v.weight_g, db, "weight_g", None),
+            **{d: _pick(getattr(v, d), db, d, None) for d in DIMENSIONS},
             "vat_class": _pick(v.vat_class, db, "vat_class", VatClass.STANDARD.value),
             "images": _pick(v.images, db, "images", []),
             "status": _pick(v.status, db, "status", Status.ACTIVE.value),

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from omnichannel.catalog.rules import DIMENSIONS
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
 from omnichannel.db.types import JSONDoc
 
@@ -73,6 +74,11 @@ class Variant(IdMixin, TimestampMixin, Base):
     gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
     options: Mapped[dict[str, str]] = mapped_column(JSONDoc, default=dict)  # {"size": "M"}
     weight_g: Mapped[int | None]
+    # The packed size in millimetres, any orientation: a parcel locker's compartment
+    # is chosen from them (fulfillment.carriers.sizing). None: unknown.
+    length_mm: Mapped[int | None]
+    width_mm: Mapped[int | None]
+    height_mm: Mapped[int | None]
     vat_class: Mapped[str] = mapped_column(String(16), default="standard")  # VatClass
     images: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     status: Mapped[str] = mapped_column(String(16), default="active")  # Status
@@ -81,6 +87,10 @@ class Variant(IdMixin, TimestampMixin, Base):
 
     __table_args__ = (
         CheckConstraint("weight_g IS NULL OR weight_g >= 0", name="weight_g_non_negative"),
+        *(
+            CheckConstraint(f"{c} IS NULL OR {c} >= 0", name=f"{c}_non_negative")
+            for c in DIMENSIONS
+        ),
         CheckConstraint("status IN ('active', 'archived')", name="status"),
         CheckConstraint(
             "vat_class IN ('standard', 'reduced', 'super_reduced', 'zero', 'exempt')",

@@ -31,6 +31,9 @@ class Status(StrEnum):
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX = 64
 MAX_CATEGORY_DEPTH = 10
+# A variant's packed size, each in millimetres (nullable: unknown).
+DIMENSIONS = ("length_mm", "width_mm", "height_mm")
+MAX_DIMENSION_MM = 100_000  # 100 m: beyond anything a shop ships
 GTIN_LENGTHS = (8, 12, 13, 14)  # EAN-8, UPC-A, EAN-13, GTIN-14
 
 
@@ -131,7 +134,13 @@ PRODUCT_COLUMNS = {
     "category": "category",
     "product_status": "status",
 }
-VARIANT_COLUMNS = {"sku": "sku", "gtin": "gtin", "weight_g": "weight_g", "vat_class": "vat_class"}
+VARIANT_COLUMNS = {
+    "sku": "sku",
+    "gtin": "gtin",
+    "weight_g": "weight_g",
+    **{d: d for d in DIMENSIONS},
+    "vat_class": "vat_class",
+}
 OPTION_COLUMNS = ("size", "colour")
 IMAGE_COLUMN = "image_url"
 REQUIRED_COLUMNS = ("product_code", "product_name", "sku")

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from omnichannel.catalog.rules import (
     MAX_CATEGORY_DEPTH,
+    MAX_DIMENSION_MM,
     SLUG_MAX,
     SLUG_PATTERN,
     InvalidGtin,
@@ -79,6 +80,7 @@ Code = Annotated[
         examples=["TS-1001"],
     ),
 ]
+Millimetres = Annotated[int, Field(ge=0, le=MAX_DIMENSION_MM)]
 Gtin = Annotated[
     str,
     AfterValidator(_gtin),
@@ -164,6 +166,9 @@ class VariantCreate(_In):
     gtin: Gtin | None = Field(None, description="Barcode; unique when given. Stored as digits.")
     options: Options = Field(default_factory=dict, description='Option values, e.g. {"size": "M"}.')
     weight_g: int | None = Field(None, ge=0, le=10_000_000, description="Shipping weight in grams.")
+    length_mm: Millimetres | None = Field(None, description="Packed length in millimetres.")
+    width_mm: Millimetres | None = Field(None, description="Packed width in millimetres.")
+    height_mm: Millimetres | None = Field(None, description="Packed height in millimetres.")
     vat_class: VatClass = Field(
         VatClass.STANDARD, description="Tax class; pricing maps it to a rate."
     )
@@ -175,6 +180,9 @@ class VariantUpdate(_In):
     gtin: Gtin | None = Field(None, description="New barcode; explicit null removes it.")
     options: Options | None = Field(None, description="Replaces the option values.")
     weight_g: int | None = Field(None, ge=0, le=10_000_000, description="Explicit null: unknown.")
+    length_mm: Millimetres | None = Field(None, description="Explicit null: unknown.")
+    width_mm: Millimetres | None = Field(None, description="Explicit null: unknown.")
+    height_mm: Millimetres | None = Field(None, description="Explicit null: unknown.")
     vat_class: VatClass | None = Field(None, description="New tax class.")
     images: list[ImageUrl] | None = Field(None, max_length=50, description="Replaces the images.")
     status: Status | None = Field(None, description="`archived` stops selling the variant.")
@@ -187,6 +195,9 @@ class VariantRead(_Out):
     gtin: str | None
     options: dict[str, str]
     weight_g: int | None
+    length_mm: int | None
+    width_mm: int | None
+    height_mm: int | None
     vat_class: VatClass
     images: list[str]
     status: Status
@@ -266,6 +277,9 @@ class VariantImport(_In):
     gtin: Gtin | None = None
     options: Options | None = None
     weight_g: int | None = Field(None, ge=0, le=10_000_000)
+    length_mm: Millimetres | None = None
+    width_mm: Millimetres | None = None
+    height_mm: Millimetres | None = None
     vat_class: VatClass | None = None
     images: list[ImageUrl] | None = Field(None, max_length=50)
     status: Status | None = None

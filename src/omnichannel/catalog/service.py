@@ -13,13 +13,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.catalog import taxonomy
 from omnichannel.catalog.errors import GtinTaken, ProductCodeTaken, SkuTaken
+from omnichannel.catalog.facts import ShippingFacts as ShippingFacts
 
 # Re-exported for other domains, which read the catalog only through this module.
 from omnichannel.catalog.facts import VariantFacts as VariantFacts
 from omnichannel.catalog.facts import existing_ids as existing_ids
 from omnichannel.catalog.facts import pricing_facts as pricing_facts
+from omnichannel.catalog.facts import shipping_facts as shipping_facts
 from omnichannel.catalog.models import Brand, Category, Product, Variant
 from omnichannel.catalog.rules import (
+    DIMENSIONS,
     InvalidGtin,
     Status,
     like_escape,
@@ -153,6 +156,10 @@ def _check_variants(
             )
 
 
+# Variant fields an explicit null clears (unknown); others keep their value.
+_NULLABLE = frozenset({"gtin", "weight_g", *DIMENSIONS})
+
+
 def _new_variant(data: VariantCreate) -> Variant:
     return Variant(
         id=new_id(),
@@ -160,6 +167,9 @@ def _new_variant(data: VariantCreate) -> Variant:
         gtin=data.gtin,
         options=dict(data.options),
         weight_g=data.weight_g,
+        length_mm=data.length_mm,
+        width_mm=data.width_mm,
+        height_mm=data.height_mm,
         vat_class=data.vat_class.value,
         images=list(data.images),
         status=data.status.value,
@@ -334,7 +344,7 @@ def update_variant(session: Session, *, variant_id: uuid.UUID, data: VariantUpda
     if fields.get("gtin") is not None and fields["gtin"] != variant.gtin:
         _check_variants(session, [("", None, fields["gtin"])], other_than=variant.id)
     for name, value in fields.items():
-        if value is None and name not in ("gtin", "weight_g"):
+        if value is None and name not in _NULLABLE:
             continue  # required fields: null means "leave as is"
         setattr(variant, name, str(value) if isinstance(value, StrEnum) else value)
     if not session.is_modified(variant):

@@ -18,6 +18,7 @@ from omnichannel.channels.schemas import (
     ChannelRead,
     ChannelSelf,
     ChannelUpdate,
+    DeliveryRatesRead,
 )
 from omnichannel.http.deps import ChannelDep, SessionDep, etag, require
 from omnichannel.http.errors import problem_responses
@@ -44,7 +45,8 @@ def _read(ch: Any) -> ChannelRead:
         buffer_percent=ch.buffer_percent,
         buffer_units=ch.buffer_units,
         cart_hold_minutes=ch.cart_hold_minutes,
-        delivery_price=ch.delivery_price,
+        delivery_price=ch.delivery_rates().legacy_delivery_price,
+        delivery_rates=DeliveryRatesRead.model_validate(ch.delivery_rates()),
         version=ch.version,
         created_at=ch.created_at,
     )

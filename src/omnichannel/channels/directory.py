@@ -1,7 +1,7 @@
 """The channels as every request reads them, cached per worker process.
 
 Carts, checkout and orders ask for their channel (type, locations, hold, delivery
-fee) on every request, and channels change a few times a year. So each process
+fees per method) on every request, and channels change a few times a year. So each process
 keeps them in memory, keyed by the token of the `channels_state` row, which every
 change of a channel replaces in its own transaction (`bump`). A transaction reads
 the token once (channel API-key sign-in reads it with the key, so it costs nothing
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from omnichannel.channels.models import Channel, ChannelsState
-from omnichannel.channels.rules import LocationRole
+from omnichannel.channels.rules import DeliveryRates, LocationRole
 from omnichannel.kernel import new_id, utcnow
 
 _state: Table = ChannelsState.__table__  # type: ignore[assignment]
@@ -42,7 +42,8 @@ class ChannelInfo:
     currency: str
     status: str
     cart_hold_minutes: int | None
-    delivery_price: int | None
+    delivery_price: int | None  # the courier rate, None when free (before the rate table)
+    rates: DeliveryRates
     sell_from: tuple[uuid.UUID, ...]  # first choice first
     pickup_at: tuple[uuid.UUID, ...]
 
@@ -108,11 +109,14 @@ def _load(session: Session) -> Directory:
             currency=ch.currency,
             status=ch.status,
             cart_hold_minutes=ch.cart_hold_minutes,
-            delivery_price=ch.delivery_price,
+            delivery_price=ch.delivery_rates().legacy_delivery_price,
+            rates=ch.delivery_rates(),
             sell_from=tuple(ch.location_ids(LocationRole.SELL_FROM)),
             pickup_at=tuple(ch.location_ids(LocationRole.PICKUP)),
         )
-        for ch in session.scalars(select(Channel).options(selectinload(Channel.locations)))
+        for ch in session.scalars(
+            select(Channel).options(selectinload(Channel.locations), selectinload(Channel.rates))
+        )
     ]
     return Directory(by_id={i.id: i for i in infos}, by_code={i.code: i for i in infos})
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from omnichannel.channels.rules import DeliveryRates
 from omnichannel.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
 from omnichannel.db.types import JSONDoc
 from omnichannel.kernel import utcnow
@@ -28,17 +29,23 @@ class Channel(IdMixin, TimestampMixin, VersionedMixin, Base):
     # Adding to a cart holds the stock this many minutes (a till: 15); None = no hold
     # until checkout (a web shop).
     cart_hold_minutes: Mapped[int | None]
-    # The flat delivery fee of home delivery, in the channel's currency; None = free.
-    delivery_price: Mapped[int | None]
 
     locations: Mapped[list[ChannelLocation]] = relationship(
         lazy="raise",
         cascade="all, delete-orphan",
         order_by="(ChannelLocation.role, ChannelLocation.position)",
     )
+    # Every channel has its row (created with it); None only for one made by hand.
+    rates: Mapped[ChannelDeliveryRates | None] = relationship(
+        lazy="raise", cascade="all, delete-orphan", uselist=False
+    )
 
     def location_ids(self, role: str) -> list[uuid.UUID]:
         return [cl.location_id for cl in self.locations if cl.role == role]
+
+    def delivery_rates(self) -> DeliveryRates:
+        """Its delivery fees (the defaults when it has no row of them)."""
+        return self.rates.as_rates() if self.rates is not None else DeliveryRates()
 
 
 class ChannelLocation(Base):
@@ -53,6 +60,38 @@ class ChannelLocation(Base):
         Uuid, ForeignKey("locations.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
     position: Mapped[int]  # 0 = first choice
+
+
+class ChannelDeliveryRates(Base):
+    """What delivery costs in one channel, per method, in minor units of its currency.
+
+    A table of its own rather than columns of `channels`: the methods grow (a parcel
+    shop, same-day) while a channel's identity does not, and the rows migrate alone.
+    NULL = the channel does not deliver that way (cash on delivery: does not collect).
+    """
+
+    __tablename__ = "channel_delivery_rates"
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    courier: Mapped[int | None]
+    locker: Mapped[int | None]
+    pickup: Mapped[int | None]
+    cash_on_delivery: Mapped[int | None]  # surcharge on a courier or locker fee
+
+    __table_args__ = tuple(
+        CheckConstraint(f"{c} IS NULL OR {c} >= 0", name=f"{c}_non_negative")
+        for c in ("courier", "locker", "pickup", "cash_on_delivery")
+    )
+
+    def as_rates(self) -> DeliveryRates:
+        return DeliveryRates(
+            courier=self.courier,
+            locker=self.locker,
+            pickup=self.pickup,
+            cash_on_delivery=self.cash_on_delivery,
+        )
 
 
 class ChannelApiKey(Base):

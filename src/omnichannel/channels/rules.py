@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+
+from omnichannel.kernel.errors import InvalidInput
 
 
 class ChannelType(StrEnum):
@@ -90,3 +93,82 @@ CURRENCIES = frozenset(
 )
 
 KEY_PREFIX = "omck_"
+
+
+class DeliveryMethod(StrEnum):
+    """How an order reaches its buyer, as a delivery fee depends on it."""
+
+    COURIER = "courier"  # to an address
+    LOCKER = "locker"  # to a parcel locker (InPost-style point)
+    PICKUP = "pickup"  # collected at one of the channel's pickup locations
+    CARRY_OUT = "carry_out"  # a till sale: the customer takes the goods, nothing to charge
+
+
+# Cash on delivery is collected by whoever hands the parcel over: only a carrier.
+# Paying at a pickup counter is a payment method of its own, with no surcharge.
+SHIPPED = frozenset({DeliveryMethod.COURIER, DeliveryMethod.LOCKER})
+
+
+class DeliveryMethodNotOffered(InvalidInput):
+    """The channel has no rate for the method: it does not deliver that way."""
+
+    code = "delivery_method_not_offered"
+
+
+class CashOnDeliveryNotOffered(InvalidInput):
+    """Cash on delivery asked where the channel or the method does not collect it."""
+
+    code = "cash_on_delivery_not_offered"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRates:
+    """A channel's delivery fees in minor units of its currency; None: not offered.
+
+    `cash_on_delivery` is a surcharge added to a shipped method's fee when the buyer
+    pays the carrier on delivery.
+    """
+
+    courier: int | None = 0
+    locker: int | None = None
+    pickup: int | None = 0
+    cash_on_delivery: int | None = 0
+
+    def fee(
+        self,
+        method: DeliveryMethod,
+        *,
+        cash_on_delivery: bool = False,
+        field: str = "delivery_method",
+    ) -> int | None:
+        """What delivery costs this way: the method's rate plus the COD surcharge; None
+        for carry-out (no delivery line at all). 422 `delivery_method_not_offered` or
+        `cash_on_delivery_not_offered` naming `field` (or `cash_on_delivery`)."""
+        if method is DeliveryMethod.CARRY_OUT:
+            rate: int | None = None
+        else:
+            rate = getattr(self, method.value)
+            if rate is None:
+                raise DeliveryMethodNotOffered(
+                    f"This channel does not deliver by {method.value}.",
+                    errors=[_error(field, "not offered by this channel", "not_offered")],
+                )
+        if not cash_on_delivery:
+            return rate
+        if method not in SHIPPED or self.cash_on_delivery is None:
+            where = "by " + method.value if method not in SHIPPED else "in this channel"
+            raise CashOnDeliveryNotOffered(
+                f"Cash on delivery is not offered {where}.",
+                errors=[_error("cash_on_delivery", f"not offered {where}", "not_offered")],
+            )
+        return (rate or 0) + self.cash_on_delivery
+
+    @property
+    def legacy_delivery_price(self) -> int | None:
+        """The single home-delivery fee of before the rate table: the courier rate,
+        None when it is free or not offered (as a free one was written then)."""
+        return self.courier or None
+
+
+def _error(field: str, message: str, type_: str) -> dict[str, str]:
+    return {"field": field, "message": message, "type": type_}

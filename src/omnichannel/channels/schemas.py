@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from omnichannel.channels.rules import CURRENCIES, ChannelType, Scope
 from omnichannel.contract import InputModel
@@ -25,6 +25,44 @@ def _currency(v: str | None) -> str | None:
     if v is not None and v not in CURRENCIES:
         raise ValueError(f"unsupported currency {v!r}; one of {sorted(CURRENCIES)}")
     return v
+
+
+# A fee in minor units of the channel's currency.
+Rate = Annotated[int, Field(ge=0, le=MAX_DELIVERY_PRICE)]
+
+
+class DeliveryRatesIn(_In):
+    """A channel's delivery fees in minor units of its currency. Null: the channel does
+    not deliver that way (cash on delivery: not collected). A field left out keeps its
+    value (on create: courier and pickup free, COD without surcharge, no lockers)."""
+
+    courier: Rate | None = Field(None, description="Courier to an address.")
+    locker: Rate | None = Field(None, description="To a parcel locker.")
+    pickup: Rate | None = Field(None, description="Collected at a pickup location.")
+    cash_on_delivery: Rate | None = Field(
+        None, description="Added to a courier or locker fee when paid on delivery."
+    )
+
+
+class DeliveryRatesRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    courier: int | None
+    locker: int | None
+    pickup: int | None
+    cash_on_delivery: int | None = Field(description="Surcharge; null: not collected.")
+
+
+def _one_courier_rate(data: ChannelCreate | ChannelUpdate) -> None:
+    rates = data.delivery_rates
+    if (
+        "delivery_price" in data.model_fields_set
+        and rates is not None
+        and "courier" in rates.model_fields_set
+    ):
+        raise ValueError(
+            "delivery_price is the courier rate: give it once, as delivery_rates.courier"
+        )
 
 
 def _distinct(v: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
@@ -67,11 +105,19 @@ class ChannelCreate(_In):
         None,
         ge=0,
         le=MAX_DELIVERY_PRICE,
-        description="Flat home-delivery fee in minor units of the channel's currency; null: free.",
+        description="Deprecated: the courier rate (`delivery_rates.courier`); null: free.",
+    )
+    delivery_rates: DeliveryRatesIn | None = Field(
+        None, description="Delivery fees per method; left out: the defaults."
     )
 
     _cur = field_validator("currency")(_currency)
     _dist = field_validator("sell_from", "pickup_at")(_distinct)
+
+    @model_validator(mode="after")
+    def _courier_once(self) -> Self:
+        _one_courier_rate(self)
+        return self
 
 
 class ChannelUpdate(_In):
@@ -88,11 +134,22 @@ class ChannelUpdate(_In):
         None, ge=1, le=MAX_CART_HOLD_MINUTES, description="Null: no hold until checkout."
     )
     delivery_price: int | None = Field(
-        None, ge=0, le=MAX_DELIVERY_PRICE, description="Null: home delivery is free."
+        None,
+        ge=0,
+        le=MAX_DELIVERY_PRICE,
+        description="Deprecated: the courier rate (`delivery_rates.courier`); null: free.",
+    )
+    delivery_rates: DeliveryRatesIn | None = Field(
+        None, description="The fees given replace theirs; null in one: not offered."
     )
 
     _cur = field_validator("currency")(_currency)
     _dist = field_validator("sell_from", "pickup_at")(_distinct)
+
+    @model_validator(mode="after")
+    def _courier_once(self) -> Self:
+        _one_courier_rate(self)
+        return self
 
 
 class ChannelRead(BaseModel):
@@ -107,7 +164,10 @@ class ChannelRead(BaseModel):
     buffer_percent: int | None
     buffer_units: int | None
     cart_hold_minutes: int | None
-    delivery_price: int | None
+    delivery_price: int | None = Field(
+        description="Deprecated: the courier rate, null when free or not offered."
+    )
+    delivery_rates: DeliveryRatesRead
     version: int
     created_at: datetime
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Collection
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,8 +13,21 @@ from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.channels import directory
 from omnichannel.channels.directory import ChannelInfo
-from omnichannel.channels.models import Channel, ChannelApiKey, ChannelLocation
-from omnichannel.channels.rules import KEY_PREFIX, LocationRole, allowed_scopes
+from omnichannel.channels.models import (
+    Channel,
+    ChannelApiKey,
+    ChannelDeliveryRates,
+    ChannelLocation,
+)
+from omnichannel.channels.rules import (
+    KEY_PREFIX,
+    DeliveryRates,
+    LocationRole,
+    allowed_scopes,
+)
+from omnichannel.channels.rules import (
+    DeliveryMethod as DeliveryMethod,
+)
 from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate, ChannelUpdate
 from omnichannel.db import record_event
 from omnichannel.db.base import flush_edit
@@ -37,10 +51,11 @@ class ScopeNotAllowed(InvalidInput):
     code = "scope_not_allowed"
 
 
+_WHOLE = (selectinload(Channel.locations), selectinload(Channel.rates))
+
+
 def _load(session: Session, channel_id: uuid.UUID) -> Channel:
-    ch = session.scalar(
-        select(Channel).where(Channel.id == channel_id).options(selectinload(Channel.locations))
-    )
+    ch = session.scalar(select(Channel).where(Channel.id == channel_id).options(*_WHOLE))
     if ch is None:
         raise NotFound(f"Channel {channel_id} does not exist.")
     return ch
@@ -61,6 +76,7 @@ def _event(session: Session, ch: Channel, type: str) -> None:
             "status": ch.status,
             "sell_from": [str(x) for x in ch.location_ids(LocationRole.SELL_FROM)],
             "pickup_at": [str(x) for x in ch.location_ids(LocationRole.PICKUP)],
+            "delivery_rates": asdict(ch.delivery_rates()),
         },
     )
 
@@ -106,11 +122,7 @@ def _links(sell_from: list[uuid.UUID], pickup_at: list[uuid.UUID]) -> list[Chann
 
 def list_channels(session: Session) -> list[Channel]:
     """Every channel, by code (a retailer has tens, not thousands)."""
-    return list(
-        session.scalars(
-            select(Channel).options(selectinload(Channel.locations)).order_by(Channel.code)
-        )
-    )
+    return list(session.scalars(select(Channel).options(*_WHOLE).order_by(Channel.code)))
 
 
 def codes_of(session: Session, *, channel_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -135,9 +147,7 @@ def get_channel(session: Session, *, channel_id: uuid.UUID) -> Channel:
 
 def get_channel_by_code(session: Session, *, code: str) -> Channel:
     """One channel by its code."""
-    ch = session.scalar(
-        select(Channel).where(Channel.code == code).options(selectinload(Channel.locations))
-    )
+    ch = session.scalar(select(Channel).where(Channel.code == code).options(*_WHOLE))
     if ch is None:
         raise NotFound(f"Channel {code!r} does not exist.")
     return ch
@@ -152,6 +162,7 @@ def create_channel(session: Session, *, data: ChannelCreate) -> Channel:
         )
     _check_locations(session, "sell_from", data.sell_from, pickup=False)
     _check_locations(session, "pickup_at", data.pickup_at, pickup=True)
+    rates = _default_rates()
     ch = Channel(
         id=new_id(),
         code=data.code,
@@ -161,9 +172,10 @@ def create_channel(session: Session, *, data: ChannelCreate) -> Channel:
         buffer_percent=data.buffer_percent,
         buffer_units=data.buffer_units,
         cart_hold_minutes=data.cart_hold_minutes,
-        delivery_price=data.delivery_price,
         locations=_links(data.sell_from, data.pickup_at),
+        rates=rates,
     )
+    _set_rates(rates, data)
     session.add(ch)
     session.flush()
     directory.bump(session)
@@ -190,8 +202,10 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
         ch.buffer_units = data.buffer_units
     if "cart_hold_minutes" in data.model_fields_set:
         ch.cart_hold_minutes = data.cart_hold_minutes
-    if "delivery_price" in data.model_fields_set:
-        ch.delivery_price = data.delivery_price
+    rates = ch.rates
+    if rates is None:  # a channel made by hand, outside this service
+        rates = ch.rates = _default_rates()
+    _set_rates(rates, data)
     sell_from = ch.location_ids(LocationRole.SELL_FROM)
     pickup_at = ch.location_ids(LocationRole.PICKUP)
     relinked = (data.sell_from is not None and data.sell_from != sell_from) or (
@@ -204,10 +218,43 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
             data.sell_from if data.sell_from is not None else sell_from,
             data.pickup_at if data.pickup_at is not None else pickup_at,
         )
-    if flush_edit(session, ch):
+    if flush_edit(session, ch, rates):
         directory.bump(session)
         _event(session, ch, "channel.updated")
     return ch
+
+
+def _default_rates() -> ChannelDeliveryRates:
+    return ChannelDeliveryRates(**asdict(DeliveryRates()))
+
+
+def _set_rates(row: ChannelDeliveryRates, data: ChannelCreate | ChannelUpdate) -> None:
+    """The fees a request gives, over the row's."""
+    if "delivery_price" in data.model_fields_set:
+        row.courier = data.delivery_price or 0  # null was "free" before the rate table
+    if data.delivery_rates is not None:
+        for name in data.delivery_rates.model_fields_set:
+            setattr(row, name, getattr(data.delivery_rates, name))
+
+
+def delivery_price(
+    session: Session,
+    *,
+    channel_id: uuid.UUID | None = None,
+    code: str | None = None,
+    method: DeliveryMethod,
+    cash_on_delivery: bool = False,
+    field: str = "delivery_method",
+) -> int | None:
+    """The delivery fee of one order in a channel (by id or code), in minor units of
+    its currency: the method's rate plus the cash-on-delivery surcharge; None for
+    carry-out (no delivery line). From the worker's directory: no statement once the
+    transaction has read its token. 422 `delivery_method_not_offered` (naming `field`)
+    or `cash_on_delivery_not_offered`; 404 for an unknown channel."""
+    info = channel_info(session, channel_id=channel_id, code=code)
+    if info is None:
+        raise NotFound(f"Channel {code or channel_id} does not exist.")
+    return info.rates.fee(DeliveryMethod(method), cash_on_delivery=cash_on_delivery, field=field)
 
 
 def _check_scopes(ch: Channel, data: ApiKeyCreate) -> None:

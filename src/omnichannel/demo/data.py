@@ -119,15 +119,13 @@ CHANNELS: list[tuple[str, str, str, list[str], list[str]]] = [
 # Tills hold what is scanned into a cart for 15 minutes; the web shop, the app and
 # the call center hold nothing until checkout.
 CART_HOLD_MINUTES = {"pos-waw": 15, "pos-krk": 15, "pos-gdn": 15}
-# Home delivery: 14.99 zł (free from 199 zł through the DOSTAWA promotion).
-DELIVERY_PRICE = {
-    "web": 1499,
-    "app": 1499,
-    "call-center": 1499,
-    "pos-waw": 1499,
-    "pos-krk": 1499,
-    "pos-gdn": 1499,
-    "instagram": 1499,
+# Delivery: a courier 14.99 zł, a parcel locker 12.99 zł, pickup in a store free,
+# cash on delivery 5 zł more (courier and locker free from 199 zł through the DOSTAWA
+# promotion). The marketplace charges its buyers itself: it keeps the defaults.
+_RATES = {"courier": 1499, "locker": 1299, "pickup": 0, "cash_on_delivery": 500}
+DELIVERY_RATES: dict[str, dict[str, int | None]] = {
+    code: dict(_RATES)
+    for code in ("web", "app", "call-center", "pos-waw", "pos-krk", "pos-gdn", "instagram")
 }
 
 # (role, e-mail, full name, password, location codes)
@@ -359,6 +357,32 @@ LINES: list[Line] = [
 ]
 
 
+# Packed sizes in millimetres (length, width, height), by product noun or else by
+# line: what a parcel locker compartment is chosen from. Folded clothes go in A, a
+# shoe-box-like carton in B, a pot in C; a floor lamp fits no locker at all.
+PACKAGE_MM: dict[str, tuple[int, int, int]] = {
+    "TS": (300, 250, 25),
+    "BL": (350, 300, 60),
+    "SP": (350, 300, 50),
+    "KU": (450, 350, 110),
+    "DZ": (250, 200, 20),
+    "PO": (400, 320, 100),
+    "RE": (350, 250, 60),
+    "Garnek": (320, 320, 220),
+    "Patelnia": (450, 300, 70),
+    "Kubek": (150, 120, 120),
+    "Czajnik": (260, 220, 250),
+    "Lampa stołowa": (450, 300, 300),
+    "Lampa podłogowa": (1300, 350, 350),
+    "Kinkiet": (350, 250, 200),
+    "SL": (200, 180, 90),
+    "GL": (250, 150, 150),
+    "ZS": (160, 100, 40),
+    "SW": (120, 100, 80),
+    "KS": (240, 170, 30),
+}
+
+
 def _gtin(company: int, item: int) -> str:
     # GS1 Poland prefix 590; a made-up company number; valid check digit.
     body = f"590{company:04d}{item:05d}"
@@ -378,6 +402,7 @@ def products(seed: int) -> list[dict[str, Any]]:
             code = f"{line.code}-{n:04d}"
             colours = rng.sample(_COLOURS, line.colours)
             weight = rng.randint(*line.weight_g)
+            length, width, height = PACKAGE_MM.get(noun) or PACKAGE_MM[line.code]
             variants = []
             for colour in colours:
                 for size in line.sizes:
@@ -388,6 +413,9 @@ def products(seed: int) -> list[dict[str, Any]]:
                             "gtin": _gtin(4821, item),
                             "options": {"size": size, "colour": colour},
                             "weight_g": weight,
+                            "length_mm": length,
+                            "width_mm": width,
+                            "height_mm": height,
                             "vat_class": line.vat_class,
                         }
                     )

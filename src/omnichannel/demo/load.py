@@ -14,7 +14,7 @@ from omnichannel.catalog.schemas import ProductImport
 from omnichannel.catalog.service import variant_ids_by_sku
 from omnichannel.channels import service as channels
 from omnichannel.channels.rules import allowed_scopes
-from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate
+from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate, DeliveryRatesIn
 from omnichannel.config import get_settings
 from omnichannel.db import Database, unit_of_work
 from omnichannel.demo import data
@@ -120,7 +120,9 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
                     buffer_percent=data.BUFFERS.get(code, (None, None))[0],
                     buffer_units=data.BUFFERS.get(code, (None, None))[1],
                     cart_hold_minutes=data.CART_HOLD_MINUTES.get(code),
-                    delivery_price=data.DELIVERY_PRICE.get(code),
+                    delivery_rates=DeliveryRatesIn.model_validate(
+                        data.DELIVERY_RATES.get(code, {})
+                    ),
                 ),
             )
             _key, secret = channels.issue_api_key(

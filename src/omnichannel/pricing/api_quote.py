@@ -134,6 +134,8 @@ def quote(data: QuoteRequest, principal: Reader, session: SessionDep) -> QuoteRe
         channel=_channel(principal, data.channel),
         at=data.at,
         delivery_price=data.delivery_price,
+        delivery_method=data.delivery_method,
+        cash_on_delivery=data.cash_on_delivery,
     )
     return quote_read(q)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from omnichannel.catalog import service as catalog
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.pricing import limits, snapshot
+from omnichannel.pricing import delivery, limits, snapshot
 from omnichannel.pricing.engine import Priced, PricedLine, price
 from omnichannel.pricing.errors import UnknownCustomer, Unpriced, field_error
 from omnichannel.pricing.limits import CouponCheck
@@ -96,6 +96,8 @@ class Quote:
     priced: Priced
     coupons: tuple[CouponCheck, ...]
     offers: dict[uuid.UUID, Offer] = field(default_factory=dict)  # every offer applied
+    delivery_method: str | None = None  # what the delivery line was priced for
+    cash_on_delivery: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,8 @@ def quote(
     channel: str | None = None,
     at: datetime | None = None,
     delivery_price: int | None = None,
+    delivery_method: str | None = None,
+    cash_on_delivery: bool = False,
 ) -> Quote:
     """Price a cart: unit and line prices, applied promotions with their explanation,
     totals and VAT, and why each refused coupon was refused.
@@ -130,12 +134,24 @@ def quote(
     gets the same segment prices without knowing the segments. The `customer_id` also
     counts per-customer limits. The channel never changes the result unless an
     override for it is configured.
+
+    The delivery line is `delivery_price`, or the channel's rate for `delivery_method`
+    (with the cash-on-delivery surcharge when asked; `pricing.delivery`).
     """
     at = at or utcnow()
     if not items or len(items) > MAX_LINES:
         raise InvalidInput(
             f"A quote has 1 to {MAX_LINES} lines.",
             errors=[field_error("lines", f"1 to {MAX_LINES} lines", "length")],
+        )
+    if delivery_method is not None or cash_on_delivery:
+        delivery_price = delivery.fee(
+            session,
+            channel=channel,
+            currency=currency,
+            method=delivery_method,
+            cash_on_delivery=cash_on_delivery,
+            delivery_price=delivery_price,
         )
     wanted = frozenset(segments)
     if customer_id is not None:
@@ -183,6 +199,8 @@ def quote(
         priced=priced,
         coupons=final,
         offers=applied,
+        delivery_method=delivery_method,
+        cash_on_delivery=cash_on_delivery,
     )
 
 

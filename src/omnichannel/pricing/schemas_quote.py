@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from omnichannel.channels.service import DeliveryMethod
 from omnichannel.contract import InputModel
 from omnichannel.pricing.quoting import Quote
 from omnichannel.pricing.rules import (
@@ -57,7 +58,19 @@ class QuoteRequest(InputModel):
         strict=True,
         ge=0,
         le=MAX_AMOUNT,
-        description="The delivery fee to add, gross minor units; free delivery takes it off.",
+        description="The delivery fee to add, gross minor units; free delivery takes it off. "
+        "Or name `delivery_method` instead.",
+    )
+    delivery_method: DeliveryMethod | None = Field(
+        None,
+        description="Price delivery at the channel's rate for this method (the channel: "
+        "a channel key's own, or `channel` for staff); `carry_out` adds no delivery line. "
+        "422 `delivery_method_not_offered` when the channel does not deliver that way.",
+    )
+    cash_on_delivery: bool = Field(
+        False,
+        description="Add the channel's cash-on-delivery surcharge (courier and locker only; "
+        "422 `cash_on_delivery_not_offered` otherwise).",
     )
 
     _cur = field_validator("currency")(check_currency)
@@ -146,6 +159,10 @@ class QuoteRead(BaseModel):
     lines: list[QuoteLineRead]
     promotions: list[AppliedPromotionRead]
     free_delivery: bool
+    delivery_method: DeliveryMethod | None = Field(
+        None, description="What the delivery line was priced for, when a method was named."
+    )
+    cash_on_delivery: bool = False
     delivery: DeliveryRead | None
     coupons: list[CouponResultRead]
     totals: TotalsRead
@@ -251,6 +268,8 @@ def quote_read(q: Quote) -> QuoteRead:
             for a in applied
         ],
         free_delivery=p.free_delivery is not None,
+        delivery_method=q.delivery_method,
+        cash_on_delivery=q.cash_on_delivery,
         delivery=DeliveryRead(
             price=p.delivery.price,
             discount=p.delivery.discount,

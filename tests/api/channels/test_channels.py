@@ -192,3 +192,48 @@ def test_a_buffer_beyond_what_a_column_holds_is_422_not_500(
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "buffer_units"
     assert client.get("/api/v1/channels", headers=admin).json() == []
+
+
+def test_delivery_rates_are_read_and_changed_with_the_channel(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    rates = {"courier": 1499, "locker": 1299, "pickup": 0, "cash_on_delivery": 500}
+    body = {"code": "web", "name": "Sklep", "type": "web", "delivery_rates": rates}
+    r = client.post("/api/v1/channels", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    assert r.json()["delivery_rates"] == rates
+    assert r.json()["delivery_price"] == 1499  # the courier rate, for older clients
+    url = f"/api/v1/channels/{r.json()['id']}"
+    upd = client.patch(url, json={"delivery_rates": {"locker": None}}, headers=admin)
+    assert upd.status_code == 200, upd.text
+    assert upd.json()["delivery_rates"] == {**rates, "locker": None}
+    assert client.get(url, headers=admin).json()["delivery_rates"]["locker"] is None
+
+
+def test_a_negative_delivery_rate_is_422_and_changes_nothing(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    r = client.post(
+        "/api/v1/channels", json={"code": "web", "name": "Sklep", "type": "web"}, headers=admin
+    )
+    url = f"/api/v1/channels/{r.json()['id']}"
+    before = client.get(url, headers=admin).json()
+    bad = client.patch(url, json={"name": "Inny", "delivery_rates": {"courier": -1}}, headers=admin)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "delivery_rates.courier"
+    assert client.get(url, headers=admin).json() == before
+
+
+def test_the_courier_rate_given_twice_is_422(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.post(
+        "/api/v1/channels",
+        json={
+            "code": "web",
+            "name": "Sklep",
+            "type": "web",
+            "delivery_price": 1499,
+            "delivery_rates": {"courier": 999},
+        },
+        headers=admin,
+    )
+    assert r.status_code == 422

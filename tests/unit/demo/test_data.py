@@ -3,6 +3,8 @@
 from stdnum import ean
 
 from omnichannel.demo import data
+from omnichannel.fulfillment.carriers.errors import TooBigForLocker
+from omnichannel.fulfillment.carriers.sizing import LockerSize, ParcelItem, locker_size
 from omnichannel.locations.rules import normalise_postcode
 
 
@@ -35,3 +37,34 @@ def test_there_is_one_staff_user_per_role() -> None:
     assert sorted(s[0] for s in data.STAFF) == sorted(
         ["admin", "store_associate", "call_center_agent", "warehouse_operator", "marketing_analyst"]
     )
+
+
+def test_every_demo_variant_has_a_packed_size_and_a_floor_lamp_fits_no_locker() -> None:
+    def size(name: str) -> LockerSize | None:
+        p = next(p for p in data.products(2026) if p["name"].startswith(name))
+        v = p["variants"][0]
+        item = ParcelItem(v["sku"], 1, v["weight_g"], v["length_mm"], v["width_mm"], v["height_mm"])
+        try:
+            return locker_size([item])
+        except TooBigForLocker:
+            return None
+
+    assert all(
+        v["length_mm"] and v["width_mm"] and v["height_mm"]
+        for p in data.products(2026)
+        for v in p["variants"]
+    )
+    assert size("Koszulka") is LockerSize.A
+    assert size("Kurtka") is LockerSize.B
+    assert size("Garnek") is LockerSize.C
+    assert size("Lampa podłogowa") is None
+
+
+def test_the_demo_shops_deliver_by_courier_locker_and_pickup_in_zloty() -> None:
+    assert data.DELIVERY_RATES["web"] == {
+        "courier": 1499,
+        "locker": 1299,
+        "pickup": 0,
+        "cash_on_delivery": 500,
+    }
+    assert "allegro" not in data.DELIVERY_RATES  # the marketplace charges its buyers itself
