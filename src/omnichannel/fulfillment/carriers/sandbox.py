@@ -178,12 +178,13 @@ def _lines(request: ShipmentRequest) -> list[str]:
     else:
         where = [to.street, f"{to.postal_code} {to.city} {to.country}"]
     cod = request.cash_on_delivery
-    return [
+    lines = [
         f"SANDBOX {request.service.value.upper()}",
         to.name,
         *where,
-        *([f"Tel. {to.phone}"] if to.phone else []),
+        f"Tel. {to.phone}" if to.phone else "",
         f"Ref. {request.reference}" if request.reference else "",
         f"Weight {request.weight_g / 1000:.2f} kg",
-        *([f"COD {cod // 100},{cod % 100:02d} {request.currency}"] if cod else []),
+        f"COD {cod // 100},{cod % 100:02d} {request.currency}" if cod else "",
     ]
+    return [line for line in lines if line]
