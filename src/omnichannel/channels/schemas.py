@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from omnichannel.channels.rules import CURRENCIES, ChannelType, Scope
 from omnichannel.contract import InputModel
@@ -51,18 +51,6 @@ class DeliveryRatesRead(BaseModel):
     locker: int | None
     pickup: int | None
     cash_on_delivery: int | None = Field(description="Surcharge; null: not collected.")
-
-
-def _one_courier_rate(data: ChannelCreate | ChannelUpdate) -> None:
-    rates = data.delivery_rates
-    if (
-        "delivery_price" in data.model_fields_set
-        and rates is not None
-        and "courier" in rates.model_fields_set
-    ):
-        raise ValueError(
-            "delivery_price is the courier rate: give it once, as delivery_rates.courier"
-        )
 
 
 def _distinct(v: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
@@ -114,11 +102,6 @@ class ChannelCreate(_In):
     _cur = field_validator("currency")(_currency)
     _dist = field_validator("sell_from", "pickup_at")(_distinct)
 
-    @model_validator(mode="after")
-    def _courier_once(self) -> Self:
-        _one_courier_rate(self)
-        return self
-
 
 class ChannelUpdate(_In):
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -145,11 +128,6 @@ class ChannelUpdate(_In):
 
     _cur = field_validator("currency")(_currency)
     _dist = field_validator("sell_from", "pickup_at")(_distinct)
-
-    @model_validator(mode="after")
-    def _courier_once(self) -> Self:
-        _one_courier_rate(self)
-        return self
 
 
 class ChannelRead(BaseModel):

@@ -12,16 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.channels import directory
+from omnichannel.channels.delivery import check_courier_once, default_rates, set_rates
+from omnichannel.channels.delivery import delivery_price as delivery_price
 from omnichannel.channels.directory import ChannelInfo
 from omnichannel.channels.models import (
     Channel,
     ChannelApiKey,
-    ChannelDeliveryRates,
     ChannelLocation,
 )
 from omnichannel.channels.rules import (
     KEY_PREFIX,
-    DeliveryRates,
     LocationRole,
     allowed_scopes,
 )
@@ -162,7 +162,8 @@ def create_channel(session: Session, *, data: ChannelCreate) -> Channel:
         )
     _check_locations(session, "sell_from", data.sell_from, pickup=False)
     _check_locations(session, "pickup_at", data.pickup_at, pickup=True)
-    rates = _default_rates()
+    check_courier_once(data)
+    rates = default_rates()
     ch = Channel(
         id=new_id(),
         code=data.code,
@@ -175,7 +176,7 @@ def create_channel(session: Session, *, data: ChannelCreate) -> Channel:
         locations=_links(data.sell_from, data.pickup_at),
         rates=rates,
     )
-    _set_rates(rates, data)
+    set_rates(rates, data)
     session.add(ch)
     session.flush()
     directory.bump(session)
@@ -186,6 +187,7 @@ def create_channel(session: Session, *, data: ChannelCreate) -> Channel:
 def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpdate) -> Channel:
     """Rename, re-currency, (de)activate a channel or change the locations it uses."""
     ch = _load(session, channel_id)
+    check_courier_once(data)
     if data.sell_from is not None:
         _check_locations(session, "sell_from", data.sell_from, pickup=False)
     if data.pickup_at is not None:
@@ -204,8 +206,8 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
         ch.cart_hold_minutes = data.cart_hold_minutes
     rates = ch.rates
     if rates is None:  # a channel made by hand, outside this service
-        rates = ch.rates = _default_rates()
-    _set_rates(rates, data)
+        rates = ch.rates = default_rates()
+    set_rates(rates, data)
     sell_from = ch.location_ids(LocationRole.SELL_FROM)
     pickup_at = ch.location_ids(LocationRole.PICKUP)
     relinked = (data.sell_from is not None and data.sell_from != sell_from) or (
@@ -222,39 +224,6 @@ def update_channel(session: Session, *, channel_id: uuid.UUID, data: ChannelUpda
         directory.bump(session)
         _event(session, ch, "channel.updated")
     return ch
-
-
-def _default_rates() -> ChannelDeliveryRates:
-    return ChannelDeliveryRates(**asdict(DeliveryRates()))
-
-
-def _set_rates(row: ChannelDeliveryRates, data: ChannelCreate | ChannelUpdate) -> None:
-    """The fees a request gives, over the row's."""
-    if "delivery_price" in data.model_fields_set:
-        row.courier = data.delivery_price or 0  # null was "free" before the rate table
-    if data.delivery_rates is not None:
-        for name in data.delivery_rates.model_fields_set:
-            setattr(row, name, getattr(data.delivery_rates, name))
-
-
-def delivery_price(
-    session: Session,
-    *,
-    channel_id: uuid.UUID | None = None,
-    code: str | None = None,
-    method: DeliveryMethod,
-    cash_on_delivery: bool = False,
-    field: str = "delivery_method",
-) -> int | None:
-    """The delivery fee of one order in a channel (by id or code), in minor units of
-    its currency: the method's rate plus the cash-on-delivery surcharge; None for
-    carry-out (no delivery line). From the worker's directory: no statement once the
-    transaction has read its token. 422 `delivery_method_not_offered` (naming `field`)
-    or `cash_on_delivery_not_offered`; 404 for an unknown channel."""
-    info = channel_info(session, channel_id=channel_id, code=code)
-    if info is None:
-        raise NotFound(f"Channel {code or channel_id} does not exist.")
-    return info.rates.fee(DeliveryMethod(method), cash_on_delivery=cash_on_delivery, field=field)
 
 
 def _check_scopes(ch: Channel, data: ApiKeyCreate) -> None:

@@ -237,3 +237,4 @@ def test_the_courier_rate_given_twice_is_422(client: TestClient, admin: dict[str
         headers=admin,
     )
     assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "delivery_price"

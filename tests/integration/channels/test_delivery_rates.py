@@ -27,6 +27,7 @@ from omnichannel.channels.service import (
 )
 from omnichannel.db import Database
 from omnichannel.kernel import NotFound
+from omnichannel.kernel.errors import InvalidInput
 from tests.statements import counting
 
 M = DeliveryMethod
@@ -119,9 +120,11 @@ def test_a_new_channel_delivers_as_one_did_before_the_rate_table(
     assert ch.delivery_rates().cash_on_delivery == 0
 
 
-def test_the_courier_rate_may_not_be_given_twice() -> None:
-    with pytest.raises(ValidationError):
-        ChannelUpdate(delivery_price=1, delivery_rates=DeliveryRatesIn(courier=2))
+def test_the_courier_rate_may_not_be_given_twice(session: Session, web: uuid.UUID) -> None:
+    twice = ChannelUpdate(delivery_price=1, delivery_rates=DeliveryRatesIn(courier=2))
+    with pytest.raises(InvalidInput) as e:
+        update_channel(session, channel_id=web, data=twice)
+    assert e.value.errors[0]["field"] == "delivery_price"
 
 
 def test_a_negative_rate_is_refused_by_the_schema() -> None:
