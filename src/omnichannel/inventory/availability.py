@@ -2,35 +2,39 @@
 
 Reads are exact and never write: holds that are overdue but not yet swept count as
 free (the lazy half of expiry), so what a channel shows is what a reservation can
-take. Publishing the numbers is the projector's job (`projector.py`).
+take. The levels and their sums are read by `levels.py`; publishing the numbers is
+the projector's job (`projector.py`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, case, exists, func, literal, null, select
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Select, case, exists, func, literal, null, select
 from sqlalchemy.orm import Session
 
-from omnichannel.channels.rules import LocationRole
 from omnichannel.db.idlist import any_id, id_list
-from omnichannel.db.types import UTCDateTime
-from omnichannel.inventory.expiry import expired_holds_filter
 from omnichannel.inventory.geo import distance_km
-from omnichannel.inventory.models import (
-    LocationStockSettings,
-    Reservation,
-    StockLevel,
-    StockPolicy,
+
+# Re-exported: callers read a channel's stock view and the levels from here too.
+from omnichannel.inventory.levels import ChannelStock as ChannelStock
+from omnichannel.inventory.levels import (
+    LevelView,
+    Totals,
+    dialect_of,
+    level_params,
+    level_query,
+    totals_of,
 )
-from omnichannel.inventory.rules import UNLIMITED, apply_buffer, location_atp, sellable
+from omnichannel.inventory.levels import channel_stock as channel_stock
+from omnichannel.inventory.levels import levels_by_variant as levels_by_variant
+from omnichannel.inventory.models import StockPolicy
+from omnichannel.inventory.rules import UNLIMITED, apply_buffer, sellable
 from omnichannel.inventory.transfers import in_transit
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput
@@ -38,27 +42,6 @@ from omnichannel.locations import service as locations
 from omnichannel.locations.rules import is_open
 
 MAX_BATCH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class LevelView:
-    """One level as availability sees it: overdue holds already given back."""
-
-    location_id: uuid.UUID
-    on_hand: int
-    reserved: int
-    allowance: int
-    safety_stock: int
-
-    @property
-    def atp(self) -> int:
-        return location_atp(self.on_hand, self.reserved, self.safety_stock)
-
-    @property
-    def orderable(self) -> int:
-        return max(
-            0, self.on_hand + min(self.allowance, UNLIMITED) - self.reserved - self.safety_stock
-        )
 
 
 @dataclass(slots=True)
@@ -71,114 +54,10 @@ class VariantAvailability:
     locations: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelStock:
-    """What availability needs to know about a channel."""
-
-    id: uuid.UUID
-    code: str
-    sell_from: tuple[uuid.UUID, ...]
-    pickup_at: tuple[uuid.UUID, ...]
-    buffer_percent: int | None
-    buffer_units: int | None
-
-
-def channel_stock(channel: Any) -> ChannelStock:
-    """Adapt a channel (from the channels service) to what availability reads."""
-    return ChannelStock(
-        id=channel.id,
-        code=channel.code,
-        sell_from=tuple(channel.location_ids(LocationRole.SELL_FROM)),
-        pickup_at=tuple(channel.location_ids(LocationRole.PICKUP)),
-        buffer_percent=channel.buffer_percent,
-        buffer_units=channel.buffer_units,
-    )
-
-
-def dialect_of(session: Session) -> Dialect:
-    return session.get_bind().dialect
-
-
-@lru_cache(maxsize=8)
-def _level_query(
-    dialect: str, at_locations: bool
-) -> Select[uuid.UUID, uuid.UUID, int, int, int, int]:
-    """The levels of `:ids` (at `:locs`), with effective safety stock and the holds
-    overdue at `:now` subtracted from `reserved`. Built once per dialect: the ids are
-    one bound value each, so the statement is the same whatever is asked."""
-    ids, now = id_list("ids"), bindparam("now", type_=UTCDateTime())
-    overdue = (
-        select(
-            Reservation.variant_id,
-            Reservation.location_id,
-            func.sum(Reservation.quantity).label("qty"),
-        )
-        .where(expired_holds_filter(now), any_id(dialect, Reservation.variant_id, ids))
-        .group_by(Reservation.variant_id, Reservation.location_id)
-        .subquery()
-    )
-    q = (
-        select(
-            StockLevel.variant_id,
-            StockLevel.location_id,
-            StockLevel.on_hand,
-            (StockLevel.reserved - func.coalesce(overdue.c.qty, 0)).label("reserved"),
-            StockLevel.allowance,
-            func.coalesce(StockLevel.safety_stock, LocationStockSettings.safety_stock, 0).label(
-                "safety"
-            ),
-        )
-        .outerjoin(
-            LocationStockSettings, LocationStockSettings.location_id == StockLevel.location_id
-        )
-        .outerjoin(
-            overdue,
-            (overdue.c.variant_id == StockLevel.variant_id)
-            & (overdue.c.location_id == StockLevel.location_id),
-        )
-        .where(any_id(dialect, StockLevel.variant_id, ids))
-    )
-    if at_locations:
-        q = q.where(any_id(dialect, StockLevel.location_id, id_list("locs")))
-    return q
-
-
-def _params(
-    variant_ids: Sequence[uuid.UUID], location_ids: Sequence[uuid.UUID] | None, now: datetime
-) -> dict[str, Any]:
-    params: dict[str, Any] = {"ids": list(variant_ids), "now": now}
-    if location_ids is not None:
-        params["locs"] = list(location_ids)
-    return params
-
-
-def levels_by_variant(
-    session: Session,
-    variant_ids: Sequence[uuid.UUID],
-    location_ids: Sequence[uuid.UUID] | None,
-    now: datetime,
-) -> dict[uuid.UUID, list[LevelView]]:
-    """The levels of these variants (at these locations), one query."""
-    out: dict[uuid.UUID, list[LevelView]] = defaultdict(list)
-    q = _level_query(dialect_of(session).name, location_ids is not None)
-    for v, loc, on_hand, reserved, allowance, safety in session.execute(
-        q, _params(variant_ids, location_ids, now)
-    ):
-        out[v].append(LevelView(loc, on_hand, int(reserved), allowance, int(safety)))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    atp: int
-    orderable: int
-    unlimited: bool
-
-
 @lru_cache(maxsize=4)
 def _totals_query(dialect: str) -> Select[Any]:
     """Per variant of `:ids`: the sums over `:locs`, and its backorder policy."""
-    lv = _level_query(dialect, True).subquery()
+    lv = level_query(dialect, True).subquery()
     free = lv.c.on_hand - lv.c.reserved - lv.c.safety
     backorderable = free + lv.c.allowance
     sums = (
@@ -228,7 +107,7 @@ def _totals(
     totals: dict[uuid.UUID, Totals] = {}
     backorder: dict[uuid.UUID, date | None] = {}
     rows = session.execute(
-        _totals_query(dialect_of(session).name), _params(variant_ids, location_ids, now)
+        _totals_query(dialect_of(session).name), level_params(variant_ids, location_ids, now)
     ).all()
     for v, atp, orderable, top, has_policy, preorder_until in rows:
         if top is not None:
@@ -269,14 +148,6 @@ def summarise(
     else:
         status = "out_of_stock"
     return VariantAvailability(variant_id, atp, orderable, status, preorder_until, locations)
-
-
-def totals_of(views: list[LevelView]) -> Totals:
-    return Totals(
-        sum(v.atp for v in views),
-        sum(v.orderable for v in views),
-        any(v.allowance >= UNLIMITED for v in views),
-    )
 
 
 def _detail(views: list[LevelView], channel: ChannelStock) -> list[dict[str, Any]]:

@@ -45,14 +45,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from omnichannel.channels import service as channels
-from omnichannel.inventory.availability import (
+from omnichannel.inventory.errors import InsufficientStock
+from omnichannel.inventory.levels import (
     ChannelStock,
     LevelView,
     channel_stock,
     levels_by_variant,
     totals_of,
 )
-from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.rules import sellable
 
 if TYPE_CHECKING:  # reservations asks this module, after its take
@@ -77,7 +77,10 @@ def buffered_channel(session: Session, channel_id: uuid.UUID | None) -> ChannelS
         return None
     known = _known.get(channel_id)
     if known is None or known[0] is not info:
-        known = (info, channel_stock(channels.get_channel(session, channel_id=channel_id)))
+        known = (
+            info,
+            channel_stock(channels.get_channel(session, channel_id=channel_id)),
+        )
         with _lock:
             if len(_known) >= _KEEP:
                 _known.clear()

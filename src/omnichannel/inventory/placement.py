@@ -17,8 +17,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from omnichannel.inventory.availability import levels_by_variant
 from omnichannel.inventory.errors import InsufficientStock
+from omnichannel.inventory.levels import levels_by_variant
 from omnichannel.inventory.reservations import Line
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import InvalidInput

@@ -20,14 +20,8 @@ from sqlalchemy.orm import Session
 
 from omnichannel.db import record_events
 from omnichannel.db.idlist import any_id
-from omnichannel.inventory.availability import (
-    ChannelStock,
-    backorder_policies,
-    dialect_of,
-    levels_by_variant,
-    summarise,
-    totals_of,
-)
+from omnichannel.inventory.availability import backorder_policies, summarise
+from omnichannel.inventory.levels import ChannelStock, dialect_of, levels_by_variant, totals_of
 from omnichannel.inventory.models import ChannelAvailability
 from omnichannel.kernel import utcnow
 
