@@ -67,6 +67,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.customers.api_segments import router as customer_segments
     from omnichannel.events.api import router as events
     from omnichannel.fulfillment.api import router as fulfilments
+    from omnichannel.fulfillment.api_shipments import router as shipments
     from omnichannel.inventory.api import router as inventory
     from omnichannel.inventory.api_availability import router as availability
     from omnichannel.inventory.api_ledger import router as ledger
@@ -102,6 +103,7 @@ def _routers() -> list[APIRouter]:
         marketplace_orders,
         order_delivery,
         fulfilments,
+        shipments,
         gift_cards,
         events,
     ]

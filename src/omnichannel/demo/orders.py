@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from omnichannel.carts import service as carts
 from omnichannel.catalog import service as catalog
 from omnichannel.db.session import within
+from omnichannel.demo import fulfilment
 from omnichannel.inventory import service as inventory
 from omnichannel.orders import marketplace
 from omnichannel.orders import service as orders
@@ -34,13 +35,6 @@ _WEB_STAGES = [
     OrderStatus.IN_FULFILMENT,
     OrderStatus.ALLOCATED,
     OrderStatus.CONFIRMED,
-]
-_PATH = [
-    OrderStatus.ALLOCATED,
-    OrderStatus.IN_FULFILMENT,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.COMPLETED,
 ]
 
 
@@ -103,8 +97,8 @@ def load_orders(
                 shipping_address=ADDRESS,
             ),
         )
-        for to in _PATH[: _PATH.index(stage) + 1] if stage in _PATH else []:
-            _move(session, order, to)
+        if stage != OrderStatus.CONFIRMED:
+            fulfilment.advance(session, order, stage)
         report.orders += 1
     rest = customer_ids[len(_WEB_STAGES) :]
     # Click&collect in Kraków, paid at pickup, waiting on the shelf.

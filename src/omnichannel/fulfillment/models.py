@@ -41,6 +41,7 @@ class FulfilmentOrder(TimestampMixin, Base):
     )
     dispatch_by: Mapped[date | None]  # the routing plan's dispatch day
     closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)  # the sequence of its events
 
     lines: Mapped[list[FulfilmentLine]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="FulfilmentLine.line_no"
@@ -90,6 +91,7 @@ class Shipment(TimestampMixin, Base):
     # The idempotency key of the carrier call: a retry after a crash asks again safely.
     request_key: Mapped[str] = mapped_column(String(64), unique=True)
     captured: Mapped[int] = mapped_column(default=0)  # what its leaving charged
+    version: Mapped[int] = mapped_column(default=0)  # the sequence of its events
     shipped_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 

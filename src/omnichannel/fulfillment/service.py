@@ -3,6 +3,8 @@
 - `allocate`: a confirmed order's held units handed to their locations, one
   fulfilment order each (also the `fulfillment.allocate` outbox consumer).
 - `of_order`: an order's fulfilment orders, their lines and its pickup.
+- `book`, `label`, `hand_over`: parcels with a carrier (`shipping`); `track`, where
+  they are (`tracking`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 from omnichannel.fulfillment.allocating import allocate as allocate
 from omnichannel.fulfillment.allocating import allocate_confirmed as allocate_confirmed
 from omnichannel.fulfillment.models import FulfilmentOrder, Pickup
+from omnichannel.fulfillment.shipping import book as book
+from omnichannel.fulfillment.shipping import hand_over as hand_over
+from omnichannel.fulfillment.shipping import label as label
+from omnichannel.fulfillment.tracking import track as track
 from omnichannel.orders import service as orders
 
 

@@ -394,7 +394,10 @@ def _captures(
     first, then the card), never more than each one covers."""
     if to not in (S.SHIPPED, S.PARTIALLY_SHIPPED, S.COLLECTED, S.DELIVERED):
         return []
-    takes = {P.AUTHORISED} if to in (S.SHIPPED, S.PARTIALLY_SHIPPED) else {P.AUTHORISED, P.DUE}
+    # A payment one shipment took part of is captured, with the rest still to take.
+    takes = {P.AUTHORISED, P.CAPTURED}
+    if to not in (S.SHIPPED, S.PARTIALLY_SHIPPED):
+        takes.add(P.DUE)
     target = open_amount(order) if up_to is None else min(up_to, open_amount(order))
     left = target - sum(p.captured - p.refunded for p in paid_with)
     calls = []
@@ -403,6 +406,8 @@ def _captures(
             break
         if P(payment.status) in takes:
             amount = min(left, payment.amount - payment.captured)
+            if amount <= 0:
+                continue
             calls.append(payments.request(session, payment=payment, kind=K.CAPTURE, amount=amount))
             left -= amount
     return calls

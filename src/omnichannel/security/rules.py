@@ -55,6 +55,10 @@ class Permission(StrEnum):
     # Read an order's contact and shipping address to fulfil, hand over or answer for
     # it (scoped roles: orders of their locations); every read is audited.
     ORDERS_DELIVERY = "orders:delivery"
+    # The work of a store or warehouse on orders it fulfils: see its work list, book
+    # and hand over parcels, send and receive transfers for pickups, prepare and hand
+    # over pickups, reject a line not on the shelf (scoped roles: their locations).
+    FULFILMENT_WORK = "fulfilment:work"
     EVENTS_ADMIN = "events:admin"  # outbox consumers' backlog, parked events and their replay
     # Check a gift card's balance by its code (channels: the storefront's balance form;
     # a signed-in customer may too, without it).
@@ -88,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.ORDERS_WRITE,
             Permission.ORDERS_MANAGE,
             Permission.ORDERS_DELIVERY,  # hand over at the counter, ship from the store
+            Permission.FULFILMENT_WORK,
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_MANAGE,  # sell gift cards at the till
         }
@@ -122,6 +127,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             Permission.LOCATIONS_READ,
             Permission.LOCATIONS_WRITE,
             Permission.ORDERS_DELIVERY,  # the shipping label of what leaves the warehouse
+            Permission.FULFILMENT_WORK,  # pack, label and hand parcels to the carrier
         }
     ),
     Role.MARKETING_ANALYST: frozenset(

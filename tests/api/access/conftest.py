@@ -23,6 +23,7 @@ from omnichannel.config import Settings
 from omnichannel.db import Database, unit_of_work
 from omnichannel.demo import data
 from omnichannel.demo.load import load_demo
+from omnichannel.fulfillment.models import FulfilmentOrder, Shipment
 from omnichannel.orders.models import Order
 from omnichannel.orders.rules import Fulfilment, OrderStatus
 from tests.conftest import _empty
@@ -93,6 +94,17 @@ def _pickup_order_in_krakow(db: Database, krakow: str) -> Order:
         return order
 
 
+def _fulfilment_ids(db: Database) -> dict[str, str]:
+    """A demo order's fulfilment order waiting to ship, and a parcel that has left."""
+    with unit_of_work(db, read_only=True) as s:
+        waiting = s.scalar(
+            select(FulfilmentOrder.id).where(FulfilmentOrder.status == "allocated").limit(1)
+        )
+        parcel = s.scalar(select(Shipment.id).where(Shipment.status == "shipped").limit(1))
+    assert waiting is not None and parcel is not None, "the demo ships some of its orders"
+    return {"fulfilment_order_id": str(waiting), "shipment_id": str(parcel)}
+
+
 def _build(c: TestClient, db: Database, keys: dict[str, str]) -> World:
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for role, email, _name, password, _scope in data.STAFF:
@@ -136,6 +148,7 @@ def _build(c: TestClient, db: Database, keys: dict[str, str]) -> World:
         "order_id": str(order.id),
         "parked_id": "1",  # none is parked: the admin's answer is a 404
     }
+    ids |= _fulfilment_ids(db)
     ids["key_id"] = first(f"/channels/{ids['channel_id']}/api-keys")
     profile = _ok(c.get(f"{API}/customers/{owner}", headers=admin))
     ids["identity_id"] = str(profile["identities"][0]["id"])

@@ -190,6 +190,7 @@ def upgrade() -> None:
         sa.Column("transfer_id", sa.Uuid(), nullable=True),
         sa.Column("dispatch_by", sa.Date(), nullable=True),
         sa.Column("closed_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -346,6 +347,7 @@ def upgrade() -> None:
         sa.Column("tracking_number", sa.String(length=64), nullable=True),
         sa.Column("request_key", sa.String(length=64), nullable=False),
         sa.Column("captured", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("shipped_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("delivered_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=False),
