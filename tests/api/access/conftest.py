@@ -101,7 +101,8 @@ def _fulfilment_ids(db: Database) -> dict[str, str]:
             select(FulfilmentOrder.id).where(FulfilmentOrder.status == "allocated").limit(1)
         )
         parcel = s.scalar(select(Shipment.id).where(Shipment.status == "shipped").limit(1))
-    assert waiting is not None and parcel is not None, "the demo ships some of its orders"
+    assert waiting is not None, "the demo has an order waiting to ship"
+    assert parcel is not None, "the demo has a parcel on its way"
     return {"fulfilment_order_id": str(waiting), "shipment_id": str(parcel)}
 
 
