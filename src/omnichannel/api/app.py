@@ -68,6 +68,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.events.api import router as events
     from omnichannel.fulfillment.api import router as fulfilments
     from omnichannel.fulfillment.api_shipments import router as shipments
+    from omnichannel.fulfillment.api_work import router as fulfilment_work
     from omnichannel.inventory.api import router as inventory
     from omnichannel.inventory.api_availability import router as availability
     from omnichannel.inventory.api_ledger import router as ledger
@@ -104,6 +105,7 @@ def _routers() -> list[APIRouter]:
         order_delivery,
         fulfilments,
         shipments,
+        fulfilment_work,
         gift_cards,
         events,
     ]

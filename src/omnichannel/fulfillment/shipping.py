@@ -335,3 +335,26 @@ def event(session: Session, shipment: Shipment, type_: str) -> None:
             "tracking_number": shipment.tracking_number,
         },
     )
+
+
+def work_at(
+    session: Session,
+    *,
+    location_id: uuid.UUID,
+    statuses: Sequence[FulfilmentStatus] = (F.ALLOCATED,),
+    limit: int = 100,
+) -> list[FulfilmentOrder]:
+    """A location's work: its fulfilment orders in these states, oldest first (what
+    a warehouse picks and a store ships from its shelf or prepares for pickup)."""
+    return list(
+        session.scalars(
+            select(FulfilmentOrder)
+            .where(
+                FulfilmentOrder.location_id == location_id,
+                FulfilmentOrder.status.in_([s.value for s in statuses]),
+            )
+            .options(selectinload(FulfilmentOrder.lines))
+            .order_by(FulfilmentOrder.created_at, FulfilmentOrder.number)
+            .limit(min(limit, 500))
+        )
+    )

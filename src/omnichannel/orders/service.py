@@ -41,6 +41,10 @@ from omnichannel.orders.queries import by_number as by_number
 from omnichannel.orders.queries import customer_orders as customer_orders
 from omnichannel.orders.queries import history as history
 from omnichannel.orders.queries import load as load
+from omnichannel.orders.rerouting import Rerouted as Rerouted
+from omnichannel.orders.rerouting import release_allocations as release_allocations
+from omnichannel.orders.rerouting import route_again as route_again
+from omnichannel.orders.rules import LIVE_ALLOCATIONS as LIVE_ALLOCATIONS
 from omnichannel.orders.rules import AllocationStatus as AllocationStatus
 from omnichannel.orders.rules import Fulfilment as Fulfilment
 from omnichannel.orders.rules import OrderStatus as OrderStatus

@@ -103,7 +103,7 @@ def _fulfilment_ids(db: Database) -> dict[str, str]:
         parcel = s.scalar(select(Shipment.id).where(Shipment.status == "shipped").limit(1))
     assert waiting is not None, "the demo has an order waiting to ship"
     assert parcel is not None, "the demo has a parcel on its way"
-    return {"fulfilment_order_id": str(waiting), "shipment_id": str(parcel)}
+    return {"fulfilment_order_id": str(waiting), "shipment_id": str(parcel), "line_no": "1"}
 
 
 def _build(c: TestClient, db: Database, keys: dict[str, str]) -> World:

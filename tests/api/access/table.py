@@ -175,6 +175,8 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/shipments/{shipment_id}/label":                      "U A F F A F F F F F F F F",
     "POST /api/v1/shipments/{shipment_id}/hand-over":                 "U A F F A F F F F F F F F",
     "POST /api/v1/shipments/{shipment_id}/tracking":                  "U A F F A F F F F F F F F",
+    "GET /api/v1/locations/{location_id}/fulfilments":                "U A F F F F F F F F F F F",
+    "POST /api/v1/fulfilments/{fulfilment_order_id}/lines/{line_no}/reject": "U A F F A F F F F F F F F",
     "POST /api/v1/gift-cards":                                        "U V V V F F F F F F F F F",
     "POST /api/v1/customers/{customer_id}/store-credit":              "U V V V F F F F F F F F F",
     "POST /api/v1/gift-cards/balance":                                "U V V V F F V V V V F F V",
