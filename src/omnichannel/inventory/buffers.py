@@ -1,5 +1,5 @@
 """A channel's buffer, kept where stock is taken: a channel never sells more than it is
-shown (decision 37).
+shown (decision 38).
 
 A marketplace shown 60 % of the stock, or a social shop shown "2 less", is shown a
 number (`availability.summarise`); every reservation owned by that channel (checkout,
@@ -55,7 +55,7 @@ from omnichannel.inventory.levels import (
 )
 from omnichannel.inventory.rules import sellable
 
-if TYPE_CHECKING:  # reservations asks this module, after its take
+if TYPE_CHECKING:  # reservations imports this module
     from omnichannel.inventory.reservations import Line
 
 # Per worker: the channel's stock view, valid while the directory's entry for the
@@ -124,7 +124,11 @@ def refuse_beyond_buffer(
         )
         wanted = sum(here.values())
         if shown is not None and wanted > shown:
-            index = next(i for i, ln in enumerate(taken) if ln.variant_id == variant_id)
+            index = next(
+                i
+                for i, ln in enumerate(taken)
+                if ln.variant_id == variant_id and ln.location_id in sells_from
+            )
             raise _beyond(channel, index, taken[index], wanted, shown)
 
 

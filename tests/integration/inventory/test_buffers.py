@@ -1,5 +1,5 @@
 """A channel never sells more than its own availability, buffers and shares included:
-the reservation refuses what the channel is not shown (issue 14, decision 37)."""
+the reservation refuses what the channel is not shown (issue 14, decision 38)."""
 
 from __future__ import annotations
 
