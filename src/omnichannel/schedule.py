@@ -80,6 +80,7 @@ def fulfilment() -> Consumer:
 def install() -> None:
     """Register every job and consumer (idempotent). Domains are imported here, not
     at the top: `api.app` imports this module and stays cheap for tools."""
+    from omnichannel.fulfillment import jobs as fulfillment  # when installing: see above
     from omnichannel.inventory import jobs as inventory  # when installing: see above
     from omnichannel.orders import jobs as orders  # when installing: see above
 
@@ -103,6 +104,14 @@ def install() -> None:
     register(Job(name="idempotency.sweep", every=timedelta(minutes=1), run=sweep_keys))
     # Provider calls a crash or an outage left pending between two transactions.
     register(Job(name="payments.settle", every=timedelta(minutes=1), run=orders.settle))
+    # Pickups past their collect-by day: the order cancelled, the customer told.
+    register(
+        Job(
+            name="fulfillment.expire_pickups",
+            every=timedelta(minutes=1),
+            run=fulfillment.expire_pickups,
+        )
+    )
     register(Job(name="events.retention", every=timedelta(hours=1), run=prune_outbox))
 
 

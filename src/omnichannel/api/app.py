@@ -67,6 +67,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.customers.api_segments import router as customer_segments
     from omnichannel.events.api import router as events
     from omnichannel.fulfillment.api import router as fulfilments
+    from omnichannel.fulfillment.api_pickups import router as pickups
     from omnichannel.fulfillment.api_shipments import router as shipments
     from omnichannel.fulfillment.api_work import router as fulfilment_work
     from omnichannel.inventory.api import router as inventory
@@ -104,6 +105,7 @@ def _routers() -> list[APIRouter]:
         marketplace_orders,
         order_delivery,
         fulfilments,
+        pickups,
         shipments,
         fulfilment_work,
         gift_cards,

@@ -5,6 +5,11 @@
 - `of_order`: an order's fulfilment orders, their lines and its pickup.
 - `book`, `label`, `hand_over`: parcels with a carrier (`shipping`); `track`, where
   they are (`tracking`).
+- `send`, `receive`: a pickup's held units carried to its store by a transfer that
+  keeps them the order's (`transfers`).
+- `ready`, `reissue_code`, `collect`: the counter (`counter`); `pickups_at`, the
+  counter's lists; `customer_pickup`, a customer's own pickup and code;
+  `expire_pickups`, the worker's expiry of pickups nobody collected (`pickups`).
 """
 
 from __future__ import annotations
@@ -17,11 +22,22 @@ from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.fulfillment.allocating import allocate as allocate
 from omnichannel.fulfillment.allocating import allocate_confirmed as allocate_confirmed
+from omnichannel.fulfillment.counter import Identity as Identity
+from omnichannel.fulfillment.counter import collect as collect
+from omnichannel.fulfillment.counter import ready as ready
+from omnichannel.fulfillment.counter import reissue_code as reissue_code
 from omnichannel.fulfillment.models import FulfilmentOrder, Pickup
+from omnichannel.fulfillment.pickups import Listed as Listed
+from omnichannel.fulfillment.pickups import Listing as Listing
+from omnichannel.fulfillment.pickups import customer_pickup as customer_pickup
+from omnichannel.fulfillment.pickups import expire_pickups as expire_pickups
+from omnichannel.fulfillment.pickups import pickups_at as pickups_at
 from omnichannel.fulfillment.shipping import book as book
 from omnichannel.fulfillment.shipping import hand_over as hand_over
 from omnichannel.fulfillment.shipping import label as label
 from omnichannel.fulfillment.tracking import track as track
+from omnichannel.fulfillment.transfers import receive as receive
+from omnichannel.fulfillment.transfers import send as send
 from omnichannel.orders import service as orders
 
 

@@ -49,6 +49,7 @@ from omnichannel.inventory.transfers import (
     in_transit,
     receive_transfer,
     start_transfer,
+    transfer_held,
     transfer_lines,
 )
 
@@ -119,6 +120,7 @@ __all__ = [
     "start_transfer",
     "sweep",
     "sync_levels",
+    "transfer_held",
     "transfer_lines",
 ]
 

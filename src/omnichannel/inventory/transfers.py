@@ -1,4 +1,10 @@
-"""Transfers between locations: goods leave now and are in transit until received."""
+"""Transfers between locations: goods leave now and are in transit until received.
+
+A transfer may carry held goods (`transfer_held`: a pickup's units on their way to
+its store): the holds end as the goods leave, so the units are neither on the
+source's shelf nor free anywhere while they travel; whoever receives them takes
+them for their owner again in the receipt's transaction.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from omnichannel.inventory import statements as sql
-from omnichannel.inventory.errors import TransferNotInTransit
+from omnichannel.inventory.errors import (
+    InsufficientStock,
+    ReservationNotActive,
+    ReservationNotFound,
+    TransferNotInTransit,
+)
 from omnichannel.inventory.models import (
+    Reservation,
     StockTransfer,
     StockTransferLine,
 )
@@ -22,7 +34,8 @@ from omnichannel.inventory.operations import (
     _check_items,
     _positive,
 )
-from omnichannel.inventory.rules import MovementKind
+from omnichannel.inventory.reservations import _end, _status_now
+from omnichannel.inventory.rules import MovementKind, ReservationStatus
 from omnichannel.kernel import NotFound, new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
 
@@ -87,6 +100,106 @@ def start_transfer(
         now=now,
     )
     return transfer
+
+
+def transfer_held(
+    session: Session,
+    *,
+    reservation_ids: Sequence[uuid.UUID],
+    to_location_id: uuid.UUID,
+    reference: str | None = None,
+    now: datetime | None = None,
+) -> StockTransfer:
+    """Send held goods to another location: each hold ends (committed: its goods
+    left) and its units leave as `transfer_out`, held and on hand dropping together,
+    so nobody can take them on the way; 409 when a hold is no longer active or its
+    goods are not on hand (a backorder)."""
+    now = now or utcnow()
+    holds = [_active_hold(session, rid, now) for rid in dict.fromkeys(reservation_ids)]
+    if not holds:
+        raise InvalidInput(
+            "Nothing to send.",
+            errors=[{"field": "reservation_ids", "message": "empty", "type": "missing"}],
+        )
+    sources = {h.location_id for h in holds}
+    if len(sources) != 1:
+        raise InvalidInput(
+            "A transfer leaves from one location; these holds are at several.",
+            errors=[{"field": "reservation_ids", "message": "several", "type": "locations"}],
+        )
+    from_location_id = sources.pop()
+    if from_location_id == to_location_id:
+        raise InvalidInput(
+            "The held goods are at that location already.",
+            errors=[
+                {
+                    "field": "to_location_id",
+                    "message": "same as the holds'",
+                    "type": "same_location",
+                }
+            ],
+        )
+    _check_items(session, to_location_id, [], "to_location_id")
+    by_variant: dict[uuid.UUID, int] = {}
+    for hold in holds:
+        if not _end(session, hold, ReservationStatus.COMMITTED, now):
+            raise ReservationNotActive(f"Reservation {hold.id} ended meanwhile; nothing was sent.")
+        by_variant[hold.variant_id] = by_variant.get(hold.variant_id, 0) + hold.quantity
+    transfer = StockTransfer(
+        id=new_id(),
+        from_location_id=from_location_id,
+        to_location_id=to_location_id,
+        status="in_transit",
+        reference=reference,
+        created_at=now,
+    )
+    session.add(transfer)
+    session.add_all(
+        [
+            StockTransferLine(transfer_id=transfer.id, variant_id=v, quantity=q)
+            for v, q in by_variant.items()
+        ]
+    )
+    session.flush()
+    movements, events = [], []
+    for variant_id, quantity in sorted(by_variant.items()):  # the levels' lock order
+        params = {"v": variant_id, "l": from_location_id, "q": quantity, "now": now}
+        row = session.execute(sql.SHIP_RESERVED, params).first()
+        if row is None:
+            raise InsufficientStock(
+                f"The held units of variant {variant_id} are not on hand at the location yet "
+                "(a backorder): they cannot be sent.",
+                variant_id=str(variant_id),
+                location_id=str(from_location_id),
+                requested=quantity,
+            )
+        movements.append(
+            {
+                "variant_id": variant_id,
+                "location_id": from_location_id,
+                "kind": MovementKind.TRANSFER_OUT.value,
+                "quantity": -quantity,
+                "reason": None,
+                "actor": session.info.get("actor"),
+                "reference_type": "transfer",
+                "reference_id": str(transfer.id),
+                "occurred_at": now,
+            }
+        )
+        events.append(sql.level_event(variant_id, from_location_id, row, "transfer_out"))
+    sql.record_movements(session, movements)
+    sql.record_level_events(session, events)
+    return transfer
+
+
+def _active_hold(session: Session, reservation_id: uuid.UUID, now: datetime) -> Reservation:
+    hold = session.get(Reservation, reservation_id)
+    if hold is None:
+        raise ReservationNotFound(f"Reservation {reservation_id} does not exist.")
+    state = _status_now(hold, now)
+    if state != ReservationStatus.ACTIVE.value:
+        raise ReservationNotActive(f"Reservation {hold.id} is {state}; its goods cannot be sent.")
+    return hold
 
 
 def receive_transfer(

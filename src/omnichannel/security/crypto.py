@@ -68,6 +68,9 @@ class Key:
     id: str  # 8 hex characters, stored in front of every value sealed with this key
     aead: AESGCM
     index_key: bytes
+    # Pickup codes' HMAC key: apart from the blind index's, so neither digest can be
+    # made to stand for the other (fulfillment.codes).
+    code_key: bytes
 
     @classmethod
     def from_secret(cls, secret: bytes) -> Key:
@@ -77,6 +80,7 @@ class Key:
             id=_derive(secret, "omnichannel/pii/key-id/v1", 4).hex(),
             aead=AESGCM(_derive(secret, "omnichannel/pii/aes-256-gcm/v1")),
             index_key=_derive(secret, "omnichannel/pii/blind-index/v1"),
+            code_key=_derive(secret, "omnichannel/pickup-code/v1"),
         )
 
 
@@ -154,6 +158,11 @@ class KeyRing:
     def blind_indexes(self, kind: str, normalised: str) -> list[str]:
         """Every digest the value may be stored under (current key first)."""
         return [self._digest(k, kind, normalised) for k in self.keys.values()]
+
+    def code_keys(self) -> list[bytes]:
+        """Every key a pickup code may be hashed under (current first): a code issued
+        before a rotation still opens its pickup."""
+        return [k.code_key for k in self.keys.values()]
 
 
 def new_secret_key() -> str:

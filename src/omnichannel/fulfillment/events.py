@@ -1,0 +1,64 @@
+"""The events of fulfilment orders and pickups, numbered per aggregate.
+
+A fulfilment order counts its versions: each event is the next one. A pickup does
+not, and may be told of more than once (a code re-issued), so its event takes the
+next number of its aggregate in the outbox. The caller has changed the pickup
+first: its row lock (or SQLite's one writer) makes a concurrent step wait until
+this one commits, so two never take the same number (and should they, the outbox's
+unique sequence refuses the second).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from omnichannel.db import OutboxEvent, record_event
+from omnichannel.fulfillment.allocating import event_payload
+from omnichannel.fulfillment.models import FulfilmentOrder, Pickup
+
+
+def fulfilment_event(session: Session, fo: FulfilmentOrder, type: str, **extra: Any) -> None:
+    """`fulfilment.<step>` of one fulfilment order (ids and state, no personal data)."""
+    fo.version += 1
+    record_event(
+        session,
+        aggregate_type="fulfilment_order",
+        aggregate_id=fo.id,
+        sequence=fo.version,
+        type=type,
+        payload=event_payload(fo, **extra),
+    )
+
+
+def pickup_event(session: Session, pickup: Pickup, type: str, **extra: Any) -> None:
+    """`pickup.<step>`: what the customer is told of (never the code itself)."""
+    session.flush()
+    record_event(
+        session,
+        aggregate_type="pickup",
+        aggregate_id=pickup.order_id,
+        sequence=_next(session, "pickup", pickup.order_id),
+        type=type,
+        payload={
+            "order_id": str(pickup.order_id),
+            "location_id": str(pickup.location_id),
+            "kind": pickup.kind,
+            "status": pickup.status,
+            "collect_by": pickup.collect_by.isoformat() if pickup.collect_by else None,
+            **extra,
+        },
+    )
+
+
+def _next(session: Session, aggregate_type: str, aggregate_id: uuid.UUID) -> int:
+    last = session.scalar(
+        select(func.max(OutboxEvent.sequence)).where(
+            OutboxEvent.aggregate_type == aggregate_type,
+            OutboxEvent.aggregate_id == str(aggregate_id),
+        )
+    )
+    return int(last or 0) + 1
