@@ -77,6 +77,17 @@ def fulfilment() -> Consumer:
     )
 
 
+def pickups_closing() -> Consumer:
+    """A cancelled order's pickup closed, so the counter's lists forget it."""
+    from omnichannel.fulfillment import pickups  # when used: importing stays cheap
+
+    return Consumer(
+        name="fulfillment.close_pickups",
+        handle=pickups.close_cancelled,
+        types=pickups.CANCELLED,
+    )
+
+
 def install() -> None:
     """Register every job and consumer (idempotent). Domains are imported here, not
     at the top: `api.app` imports this module and stays cheap for tools."""
@@ -86,6 +97,7 @@ def install() -> None:
 
     consumers.register(availability())
     consumers.register(fulfilment())
+    consumers.register(pickups_closing())
     for feed in customer_feeds():
         consumers.register(feed)
 

@@ -33,7 +33,7 @@ from omnichannel.fulfillment.errors import (
     PickupStateConflict,
     WrongPickupCode,
 )
-from omnichannel.fulfillment.events import fulfilment_event, pickup_event
+from omnichannel.fulfillment.events import fulfilment_event, pickup_event, tell_customer
 from omnichannel.fulfillment.models import FulfilmentOrder, LocationFulfilment, Pickup
 from omnichannel.fulfillment.rules import (
     COLLECT_WITHIN_DAYS,
@@ -141,6 +141,8 @@ def reissue_code(
         )
     _new_code(pickup, now)
     pickup_event(session, pickup, "pickup.code_reissued", code_issued=True)
+    order = orders.load(session, order_id=order_id, access=STAFF)
+    tell_customer(session, order, step="new_code", now=now)
     return pickup
 
 

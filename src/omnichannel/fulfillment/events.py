@@ -11,14 +11,17 @@ unique sequence refuses the second).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from omnichannel.customers import service as customers
 from omnichannel.db import OutboxEvent, record_event
 from omnichannel.fulfillment.allocating import event_payload
 from omnichannel.fulfillment.models import FulfilmentOrder, Pickup
+from omnichannel.orders import service as orders
 
 
 def fulfilment_event(session: Session, fo: FulfilmentOrder, type: str, **extra: Any) -> None:
@@ -51,6 +54,21 @@ def pickup_event(session: Session, pickup: Pickup, type: str, **extra: Any) -> N
             "collect_by": pickup.collect_by.isoformat() if pickup.collect_by else None,
             **extra,
         },
+    )
+
+
+def tell_customer(session: Session, order: orders.Order, *, step: str, now: datetime) -> None:
+    """A line on the customer's timeline for a step of their pickup the order's own
+    moves do not tell (on its way, arrived, a new code)."""
+    if order.customer_id is None:
+        return
+    customers.append_to_timeline(
+        session,
+        customer_id=order.customer_id,
+        type=customers.TimelineType.ORDER_UPDATED,
+        occurred_at=now,
+        reference=order.number,
+        data={"order_id": str(order.id), "pickup": step},
     )
 
 

@@ -10,16 +10,21 @@ Expiry (`expire_pickups`): a ready pickup past its collect-by (and a reserve & c
 still waiting past it) cancels its order: holds given back, payment voided or
 refunded (`orders.move`), and the pickup `expired` with a `pickup.expired` event,
 which is how the customer is told. One order per transaction (its own two when a
-provider is called); an order that moved on meanwhile is only closed here.
+provider is called); an order cancelled meanwhile only has its pickup closed.
+
+An order cancelled otherwise (staff, the customer) closes its pickup through the
+`fulfillment.close_pickups` outbox consumer (`close_cancelled`): `pickup.cancelled`.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -42,6 +47,7 @@ log = logging.getLogger(__name__)
 
 P = PickupStatus
 EXPIRER = "worker:pickups"
+CANCELLED = frozenset({"order.cancelled"})
 MAX_LIST = 200
 
 
@@ -167,10 +173,9 @@ def expire_pickups(units: Units, *, now: datetime | None = None, limit: int = 10
                 then=_expired,
             )
             out.expired += 1
-        except OrderStateConflict:
+        except OrderStateConflict:  # cancelled meanwhile: its pickup closes here
             with units() as session:
-                _close(session, order_id)
-            out.closed += 1
+                out.closed += _close(session, order_id)
         except DomainError as e:  # one order must not stop the rest; tried again next run
             out.failures += 1
             log.warning("expiring the pickup of order %s failed: %s", order_id, e.detail)
@@ -184,14 +189,35 @@ def _expired(session: Session, order: orders.Order) -> None:
         _end(session, pickup, P.EXPIRED, order_number=order.number)
 
 
-def _close(session: Session, order_id: uuid.UUID) -> None:
-    """An order moved on without its pickup (cancelled or collected elsewhere)."""
-    order = orders.load(session, order_id=order_id, access=STAFF)
+class OrderEvent(Protocol):
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+def close_cancelled(session: Session, events: Sequence[OrderEvent]) -> Mapping[str, int]:
+    """The outbox consumer's handler: the pickups of orders cancelled (by staff, the
+    customer, an unpaid checkout) close, and leave the counter's lists."""
+    session.info["actor"] = EXPIRER
+    closed = 0
+    for event in events:
+        if event.type in CANCELLED:
+            closed += _close(session, uuid.UUID(event.payload["order_id"]))
+    return {"pickups_closed": closed}
+
+
+def _close(session: Session, order_id: uuid.UUID) -> bool:
+    """An order cancelled without its pickup: the pickup is cancelled too (once)."""
     pickup = session.get(Pickup, order_id)
     if pickup is None or pickup.status not in (P.WAITING, P.READY):
-        return
-    if order.status == orders.OrderStatus.CANCELLED:
-        _end(session, pickup, P.CANCELLED, order_number=order.number)
+        return False
+    order = orders.load(session, order_id=order_id, access=STAFF)
+    if order.status != orders.OrderStatus.CANCELLED:
+        return False
+    _end(session, pickup, P.CANCELLED, order_number=order.number)
+    return True
 
 
 def _end(session: Session, pickup: Pickup, status: PickupStatus, *, order_number: str) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from omnichannel.fulfillment.errors import FulfilmentNotFound, FulfilmentStateConflict
-from omnichannel.fulfillment.events import fulfilment_event
+from omnichannel.fulfillment.events import fulfilment_event, tell_customer
 from omnichannel.fulfillment.models import FulfilmentOrder
 from omnichannel.fulfillment.rules import FulfilmentKind, FulfilmentStatus
 from omnichannel.inventory import service as inventory
@@ -78,6 +78,7 @@ def send(
     fo.transfer_id = transfer.id
     fo.updated_at = now
     fulfilment_event(session, fo, "fulfilment.in_transit", transfer_id=str(transfer.id))
+    tell_customer(session, order, step="on_its_way", now=now)
     return fo
 
 
@@ -123,6 +124,8 @@ def receive(
     fulfilment_event(
         session, fo, "fulfilment.received", transfer_id=str(fo.transfer_id), held=bool(carried)
     )
+    if carried:
+        tell_customer(session, order, step="arrived", now=now)
     return fo
 
 

@@ -12,9 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from omnichannel.customers.models import TimelineEntry
 from omnichannel.db import OutboxEvent
 from omnichannel.db.session import within
+from omnichannel.events.consumers import Event
 from omnichannel.fulfillment import codes
+from omnichannel.fulfillment import pickups as counter_lists
 from omnichannel.fulfillment import service as fulfilment
 from omnichannel.fulfillment.errors import (
     FulfilmentStateConflict,
@@ -374,3 +377,46 @@ def test_the_customer_sees_their_code_and_nobody_else_does(session: Session, sto
     )
     with pytest.raises(OrderNotFound):
         fulfilment.customer_pickup(session, order_id=order.id, customer_id=uuid.uuid4())
+
+
+def test_the_customer_follows_their_pickup_on_their_timeline(
+    session: Session, store: Store
+) -> None:
+    order = _arrived(session, store)
+    fulfilment.ready(session, order_id=order.id, by=None, actor="test")
+    steps = [
+        (e.data or {}).get("pickup") or (e.data or {}).get("status")
+        for e in session.scalars(
+            select(TimelineEntry)
+            .where(TimelineEntry.reference == order.number)
+            .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
+        )
+    ]
+    assert steps[-3:] == ["on_its_way", "arrived", "ready_for_pickup"]
+
+
+def test_a_cancelled_orders_pickup_leaves_the_counters_lists(
+    session: Session, store: Store
+) -> None:
+    order = _pickup(session, store, store.krakow)
+    fulfilment.ready(session, order_id=order.id, by=None, actor="test")
+    ordering.cancel(session, order=order, actor="test", reason="changed my mind")
+    cancelled = Event(
+        position=1,
+        event_id=uuid.uuid4(),
+        aggregate_type="order",
+        aggregate_id=str(order.id),
+        sequence=9,
+        type="order.cancelled",
+        payload={"order_id": str(order.id)},
+        actor=None,
+        occurred_at=datetime.now(UTC),
+    )
+    assert counter_lists.close_cancelled(session, [cancelled, cancelled]) == {"pickups_closed": 1}
+    pickup = session.get(Pickup, order.id)
+    assert pickup is not None
+    assert (pickup.status, pickup.code) == ("cancelled", None)
+    assert not fulfilment.pickups_at(
+        session, location_id=store.krakow, listing=fulfilment.Listing.READY, by=None
+    )
+    assert _only_fo(session, order).status == "cancelled"
