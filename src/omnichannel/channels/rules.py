@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -93,6 +94,17 @@ CURRENCIES = frozenset(
 )
 
 KEY_PREFIX = "omck_"
+
+
+# InPost-style point ids: three letters of the town, two or three digits, an optional
+# letter ("KRA01M", "WAW123A", "GDA05"). Upper case; what people type is normalised.
+POINT_ID = re.compile(r"^[A-Z]{3}[0-9]{2,3}[A-Z]{0,2}$")
+
+
+def normalise_point_id(text: str) -> str | None:
+    """The point id in its canonical form, or None when it is not one."""
+    candidate = text.strip().upper()
+    return candidate if POINT_ID.match(candidate) else None
 
 
 class DeliveryMethod(StrEnum):

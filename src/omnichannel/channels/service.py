@@ -28,6 +28,7 @@ from omnichannel.channels.rules import (
 from omnichannel.channels.rules import (
     DeliveryMethod as DeliveryMethod,
 )
+from omnichannel.channels.rules import normalise_point_id as normalise_point_id
 from omnichannel.channels.schemas import ApiKeyCreate, ChannelCreate, ChannelUpdate
 from omnichannel.db import record_event
 from omnichannel.db.base import flush_edit

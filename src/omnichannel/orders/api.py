@@ -251,6 +251,8 @@ def _request(data: CheckoutIn) -> service.CheckoutRequest:
         shipping_address=data.shipping_address.details() if data.shipping_address else None,
         billing_address=data.billing_address.details() if data.billing_address else None,
         pickup_location_id=data.pickup_location_id,
+        delivery_method=service.DeliveryMethod(data.delivery_method),
+        point_id=data.point_id,
         expected_total=data.expected_total,
         save_to_profile=data.save_to_profile,
     )

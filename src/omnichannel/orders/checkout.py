@@ -72,6 +72,9 @@ class CheckoutRequest:
     shipping_address: dict[str, Any] | None = None
     billing_address: dict[str, Any] | None = None
     pickup_location_id: uuid.UUID | None = None
+    # Home delivery by courier (to the address) or to a parcel locker (`point_id`).
+    delivery_method: channels.DeliveryMethod = channels.DeliveryMethod.COURIER
+    point_id: str | None = None
     expected_total: int | None = None
     # Keep the contact and shipping address on the buyer's profile (deduplicated).
     save_to_profile: bool = True
@@ -129,6 +132,32 @@ def _check(cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> None
             "contact_required",
             "A pickup order needs an e-mail or phone to say when it is ready, or a "
             "signed-in customer.",
+        )
+    if req.delivery_method not in (channels.DeliveryMethod.COURIER, channels.DeliveryMethod.LOCKER):
+        raise _bad(
+            "delivery_method",
+            "courier or locker",
+            "delivery_method",
+            "A delivery goes by courier or to a parcel locker; pickup and carry-out are "
+            "fulfilments of their own.",
+        )
+    if (
+        req.fulfilment == Fulfilment.DELIVERY
+        and req.delivery_method == channels.DeliveryMethod.LOCKER
+    ):
+        if req.point_id is None or channels.normalise_point_id(req.point_id) is None:
+            raise _bad(
+                "point_id",
+                "a parcel locker id, like KRA01M",
+                "invalid_point_id",
+                "A locker delivery names its parcel locker (like KRA01M or WAW123A).",
+            )
+    elif req.point_id is not None:
+        raise _bad(
+            "point_id",
+            "only for a locker delivery",
+            "not_allowed",
+            "A parcel locker is named only for a delivery to a locker.",
         )
     if req.fulfilment == Fulfilment.DELIVERY and req.shipping_address is None:
         raise _bad(
@@ -234,7 +263,7 @@ def place_order(
     now = utcnow()
     with batched(session):
         buyer = _buyer(session, cart, seller, request)
-        delivery = seller.delivery_price if request.fulfilment == Fulfilment.DELIVERY else None
+        delivery = _delivery_fee(session, seller, request)
         quote = carts.price(
             session,
             cart=cart,
@@ -268,6 +297,9 @@ def place_order(
                 fulfilment=request.fulfilment,
                 pickup_location_id=request.pickup_location_id,
                 cart_id=cart.id,
+                point_id=(
+                    channels.normalise_point_id(request.point_id) if request.point_id else None
+                ),
             ),
             now=now,
             flush=False,
@@ -297,6 +329,26 @@ def place_order(
             carts.touch(session, cart=cart, seller=seller, actor=actor, flush=False)
         carts.mark_ordered(session, cart=cart, order_id=order.id)
     return Placed(order, payment, call)
+
+
+def _delivery_fee(session: Session, seller: carts.Seller, req: CheckoutRequest) -> int | None:
+    """What delivery costs the buyer: the channel's rate for the way the goods go,
+    and the cash-on-delivery surcharge (422 when the channel does not offer it). A
+    pickup the channel gives free has no delivery line; a till sale none at all."""
+    if req.fulfilment == Fulfilment.CARRY_OUT:
+        return None
+    method = (
+        channels.DeliveryMethod.PICKUP
+        if req.fulfilment == Fulfilment.PICKUP
+        else req.delivery_method
+    )
+    fee = channels.delivery_price(
+        session,
+        channel_id=seller.id,
+        method=method,
+        cash_on_delivery=req.payment_method == PaymentMethod.CASH_ON_DELIVERY,
+    )
+    return None if method == channels.DeliveryMethod.PICKUP and not fee else fee
 
 
 def _journey(session: Session, cart: carts.Cart, seller: carts.Seller) -> list[str]:

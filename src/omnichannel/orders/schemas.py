@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,6 +39,16 @@ class CheckoutIn(InputModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="Must be the cart's currency.")
     fulfilment: Fulfilment
     pickup_location_id: uuid.UUID | None = Field(None, description="For pickup orders.")
+    delivery_method: Literal["courier", "locker"] = Field(
+        "courier",
+        description="A delivery's way: by courier to the shipping address, or to a parcel "
+        "locker (`point_id`). Its fee is the channel's rate for it.",
+    )
+    point_id: str | None = Field(
+        None,
+        max_length=16,
+        description="The parcel locker of a locker delivery (like KRA01M or WAW123A).",
+    )
     contact: ContactIn | None = Field(
         None,
         description="The buyer; an anonymous cart attaches to the profile they lead to. A "

@@ -16,6 +16,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from omnichannel.channels.service import DeliveryMethod as DeliveryMethod
 from omnichannel.orders.checkout import CheckoutRequest as CheckoutRequest
 from omnichannel.orders.checkout import Contact as Contact
 from omnichannel.orders.checkout import Placed as Placed

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
+
+# Where a locker id is checked: the checkout names one, and so does a parcel.
+from omnichannel.channels.rules import POINT_ID as POINT_ID
+from omnichannel.channels.rules import normalise_point_id as normalise_point_id
 
 
 class CarrierService(StrEnum):
@@ -28,16 +31,6 @@ FINAL = frozenset({TrackingStatus.DELIVERED, TrackingStatus.RETURNED, TrackingSt
 
 # A shipment can be withdrawn only while the carrier does not have it yet.
 CANCELLABLE = frozenset({TrackingStatus.CREATED})
-
-# InPost-style point ids: three letters of the town, two or three digits, an optional
-# letter ("KRA01M", "WAW123A", "GDA05"). Upper case; what people type is normalised.
-POINT_ID = re.compile(r"^[A-Z]{3}[0-9]{2,3}[A-Z]{0,2}$")
-
-
-def normalise_point_id(text: str) -> str | None:
-    """The point id in its canonical form, or None when it is not one."""
-    candidate = text.strip().upper()
-    return candidate if POINT_ID.match(candidate) else None
 
 
 def can_follow(current: TrackingStatus, new: TrackingStatus) -> bool:
