@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from omnichannel.db import record_event
 from omnichannel.fulfillment import hours
 from omnichannel.fulfillment.models import (
+    ChannelRouting,
     FulfilmentLine,
     FulfilmentOrder,
     LocationFulfilment,
@@ -31,6 +32,7 @@ from omnichannel.fulfillment.models import (
 )
 from omnichannel.fulfillment.rules import (
     READY_WITHIN_HOURS,
+    RESERVE_HOLD_HOURS,
     FulfilmentKind,
     FulfilmentStatus,
     PickupKind,
@@ -135,17 +137,32 @@ def _pickup(session: Session, order: orders.Order, store_id: uuid.UUID, now: dat
         due = hours.add_open_hours(opening, now, hours=within)
     except hours.NeverOpens:
         due = None  # a store that never opens has no clock; the overdue list cannot name it
+    reserved = order.kind == orders.OrderKind.RESERVE_COLLECT
     return Pickup(
         order_id=order.id,
         location_id=store.id,
-        kind=PickupKind.RESERVE_COLLECT
-        if order.kind == "reserve_collect"
-        else PickupKind.CLICK_COLLECT,
+        kind=PickupKind.RESERVE_COLLECT if reserved else PickupKind.CLICK_COLLECT,
         status=PickupStatus.WAITING,
         ready_due_at=due,
+        # A reservation is held for its hours from when it was made; a click & collect
+        # order's collect-by starts when it is ready.
+        collect_by=order.placed_at + timedelta(hours=_hold_hours(session, order, settings))
+        if reserved
+        else None,
         code_attempts=0,
         created_at=now,
         updated_at=now,
+    )
+
+
+def _hold_hours(session: Session, order: orders.Order, settings: LocationFulfilment | None) -> int:
+    """How long a reservation is held: the channel's hold, else the store's, else the
+    default."""
+    policy = session.get(ChannelRouting, order.completing_channel_id)
+    return (
+        (policy.reserve_hold_hours if policy else None)
+        or (settings.reserve_hold_hours if settings else None)
+        or RESERVE_HOLD_HOURS
     )
 
 

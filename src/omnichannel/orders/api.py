@@ -253,6 +253,7 @@ def _request(data: CheckoutIn) -> service.CheckoutRequest:
         pickup_location_id=data.pickup_location_id,
         delivery_method=service.DeliveryMethod(data.delivery_method),
         point_id=data.point_id,
+        reserve=data.reserve,
         expected_total=data.expected_total,
         save_to_profile=data.save_to_profile,
     )

@@ -75,6 +75,8 @@ class CheckoutRequest:
     # Home delivery by courier (to the address) or to a parcel locker (`point_id`).
     delivery_method: channels.DeliveryMethod = channels.DeliveryMethod.COURIER
     point_id: str | None = None
+    # Reserve & collect: held at the pickup store from its own shelf, paid there.
+    reserve: bool = False
     expected_total: int | None = None
     # Keep the contact and shipping address on the buyer's profile (deduplicated).
     save_to_profile: bool = True
@@ -88,7 +90,9 @@ def _bad(field: str, message: str, type_: str, detail: str) -> InvalidInput:
     return InvalidInput(detail, errors=[{"field": field, "message": message, "type": type_}])
 
 
-def kind_for(seller: carts.Seller, fulfilment: Fulfilment) -> OrderKind:
+def kind_for(seller: carts.Seller, fulfilment: Fulfilment, reserve: bool = False) -> OrderKind:
+    if reserve:
+        return OrderKind.RESERVE_COLLECT
     if seller.type == "store_pos":
         return OrderKind.POS if fulfilment == Fulfilment.CARRY_OUT else OrderKind.ENDLESS_AISLE
     if seller.type == "call_center":
@@ -158,6 +162,16 @@ def _check(cart: carts.Cart, seller: carts.Seller, req: CheckoutRequest) -> None
             "only for a locker delivery",
             "not_allowed",
             "A parcel locker is named only for a delivery to a locker.",
+        )
+    if req.reserve and (
+        req.fulfilment != Fulfilment.PICKUP or req.payment_method != PaymentMethod.PAY_AT_PICKUP
+    ):
+        raise _bad(
+            "reserve",
+            "only a pickup paid at the store",
+            "reserve",
+            "Reserve & collect holds goods at a store, paid there: choose pickup and pay "
+            "at pickup.",
         )
     if req.fulfilment == Fulfilment.DELIVERY and req.shipping_address is None:
         raise _bad(
@@ -289,7 +303,7 @@ def place_order(
             quote=quote,
             buyer=buyer,
             placement=Placement(
-                kind=kind_for(seller, request.fulfilment),
+                kind=kind_for(seller, request.fulfilment, request.reserve),
                 seller=seller,
                 origin_channel_id=cart.origin_channel_id,
                 journey=_journey(session, cart, seller),

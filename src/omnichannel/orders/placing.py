@@ -268,6 +268,10 @@ def destination(placement: Placement, buyer: Buyer) -> sourcing.Destination:
     """Where the order's goods must go, as routing asks it."""
     seller = placement.seller
     address = buyer.shipping_address or {}
+    sell_from = tuple(seller.sell_from)
+    if placement.kind == OrderKind.RESERVE_COLLECT:
+        # Reserved from the chosen store's own shelf: nothing travels for it.
+        sell_from = (placement.pickup_location_id,) if placement.pickup_location_id else ()
     if placement.fulfilment == Fulfilment.CARRY_OUT:
         method, store = "carry_out", seller.sell_from[0] if seller.sell_from else None
     elif placement.fulfilment == Fulfilment.PICKUP:
@@ -277,7 +281,7 @@ def destination(placement: Placement, buyer: Buyer) -> sourcing.Destination:
     return sourcing.Destination(
         method=method,
         channel_id=seller.id,
-        sell_from=tuple(seller.sell_from),
+        sell_from=sell_from,
         store_id=store,
         postcode=address.get("postcode"),
         country=address.get("country"),

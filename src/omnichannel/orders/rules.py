@@ -70,6 +70,9 @@ class OrderKind(StrEnum):
     CALL_CENTER = "call_center"  # an agent orders for a customer
     MARKETPLACE = "marketplace"  # imported from a marketplace (idempotent on its id)
     ENDLESS_AISLE = "endless_aisle"  # staff in one store order for delivery or pickup elsewhere
+    # Held at a chosen store without paying, paid at its till on pickup; not collected
+    # within the hold, the order is cancelled.
+    RESERVE_COLLECT = "reserve_collect"
 
 
 class Fulfilment(StrEnum):

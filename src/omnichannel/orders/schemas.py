@@ -49,6 +49,12 @@ class CheckoutIn(InputModel):
         max_length=16,
         description="The parcel locker of a locker delivery (like KRA01M or WAW123A).",
     )
+    reserve: bool = Field(
+        False,
+        description="Reserve & collect: the goods are held at the pickup store (from its "
+        "own shelf) for the channel's hold time, paid at its till (`pay_at_pickup`); not "
+        "collected in time, the order is cancelled.",
+    )
     contact: ContactIn | None = Field(
         None,
         description="The buyer; an anonymous cart attaches to the profile they lead to. A "

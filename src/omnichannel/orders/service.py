@@ -48,6 +48,7 @@ from omnichannel.orders.rerouting import route_again as route_again
 from omnichannel.orders.rules import LIVE_ALLOCATIONS as LIVE_ALLOCATIONS
 from omnichannel.orders.rules import AllocationStatus as AllocationStatus
 from omnichannel.orders.rules import Fulfilment as Fulfilment
+from omnichannel.orders.rules import OrderKind as OrderKind
 from omnichannel.orders.rules import OrderStatus as OrderStatus
 from omnichannel.orders.sourcing import Destination as Destination
 from omnichannel.orders.sourcing import Need as Need
