@@ -92,6 +92,7 @@ def install() -> None:
     """Register every job and consumer (idempotent). Domains are imported here, not
     at the top: `api.app` imports this module and stays cheap for tools."""
     from omnichannel.fulfillment import jobs as fulfillment  # when installing: see above
+    from omnichannel.fulfillment import settling as fulfillment_settling  # see above
     from omnichannel.inventory import jobs as inventory  # when installing: see above
     from omnichannel.orders import jobs as orders  # when installing: see above
 
@@ -122,6 +123,14 @@ def install() -> None:
             name="fulfillment.expire_pickups",
             every=timedelta(minutes=1),
             run=fulfillment.expire_pickups,
+        )
+    )
+    # Parcels a crash left requested, and parcels on their way followed.
+    register(
+        Job(
+            name="fulfillment.settle_shipments",
+            every=timedelta(minutes=1),
+            run=fulfillment_settling.settle_shipments,
         )
     )
     register(Job(name="events.retention", every=timedelta(hours=1), run=prune_outbox))
