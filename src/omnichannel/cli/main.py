@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from omnichannel import __version__, wiring
-from omnichannel.cli import catalog, customers, events, inventory, pricing, worker
+from omnichannel.cli import catalog, customers, events, fulfilment, inventory, pricing, worker
 from omnichannel.cli.common import console, err_console, get_database
 from omnichannel.cli.customers import ensure_demo_key
 from omnichannel.config import get_settings
@@ -30,6 +30,7 @@ def _register_subcommands() -> None:
     pricing.register(app, import_app)
     worker.register(app)
     events.register(app)
+    fulfilment.register(app)
 
 
 @app.command()
