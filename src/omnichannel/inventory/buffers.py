@@ -8,7 +8,9 @@ which after taking its lines asks `refuse_beyond_buffer`: the lines of a variant
 not exceed what the channel was shown of it just before the take, computed the same
 way over the channel's sell-from locations (safety stock, backorder headroom and
 overdue holds included). A refusal is the usual 409 `insufficient_stock`, and the
-caller's rollback (or savepoint) undoes the take, as for any refused line.
+caller's rollback (or savepoint) undoes the take, as for any refused line. A line
+its level cannot cover at all names what the channel can sell too, when that is
+less (`in_channel_terms`).
 
 Why after the take: the conditional UPDATE has locked the levels the reservation
 took, so the read that follows sees every committed take of those levels and nobody
@@ -91,63 +93,104 @@ def buffered_channel(session: Session, channel_id: uuid.UUID | None) -> ChannelS
     return stock
 
 
-def refuse_beyond_buffer(
-    session: Session, *, channel: ChannelStock, taken: Sequence[Line], now: datetime
-) -> None:
-    """After `taken` (merged, in lock order) were taken for `channel`: 409 naming the
-    first line of a variant the channel was shown fewer units of than it took."""
-    sells_from = set(channel.sell_from)
-    ours: dict[uuid.UUID, dict[uuid.UUID, int]] = defaultdict(dict)
-    for line in taken:
-        if line.location_id in sells_from:  # a pickup-only store is not in the figure
-            ours[line.variant_id][line.location_id] = line.quantity
-    if not ours:
-        return
-    levels = levels_by_variant(session, list(ours), channel.sell_from, now)
-    for variant_id, here in ours.items():
-        before = [
-            LevelView(
-                v.location_id,
-                v.on_hand,
-                v.reserved - here.get(v.location_id, 0),
-                v.allowance,
-                v.safety_stock,
-            )
-            for v in levels.get(variant_id, [])
-        ]
-        totals = totals_of(before)
-        shown = sellable(
+def shown(
+    session: Session,
+    *,
+    channel: ChannelStock,
+    variant_ids: Sequence[uuid.UUID],
+    taken: Sequence[Line],
+    now: datetime,
+) -> dict[uuid.UUID, int | None]:
+    """What the channel was shown of each variant before `taken` (taken in this
+    transaction) were: the levels read now, with those lines' own units given back."""
+    ours = {(ln.variant_id, ln.location_id): ln.quantity for ln in taken}
+    levels = levels_by_variant(session, variant_ids, channel.sell_from, now)
+    out: dict[uuid.UUID, int | None] = {}
+    for variant_id in variant_ids:
+        totals = totals_of(
+            [
+                LevelView(
+                    v.location_id,
+                    v.on_hand,
+                    v.reserved - ours.get((variant_id, v.location_id), 0),
+                    v.allowance,
+                    v.safety_stock,
+                )
+                for v in levels.get(variant_id, [])
+            ]
+        )
+        out[variant_id] = sellable(
             totals.orderable,
             unlimited=totals.unlimited,
             percent=channel.buffer_percent,
             reserve=channel.buffer_units,
         )
-        wanted = sum(here.values())
-        if shown is not None and wanted > shown:
-            index = next(
-                i
-                for i, ln in enumerate(taken)
-                if ln.variant_id == variant_id and ln.location_id in sells_from
-            )
-            raise _beyond(channel, index, taken[index], wanted, shown)
+    return out
+
+
+def refuse_beyond_buffer(
+    session: Session, *, channel: ChannelStock, taken: Sequence[Line], now: datetime
+) -> None:
+    """After `taken` (merged, in lock order) were taken for `channel`: 409 naming the
+    first line of a variant the channel was shown fewer units of than it took."""
+    wanted = _wanted(channel, taken)
+    if not wanted:
+        return
+    limits = shown(session, channel=channel, variant_ids=list(wanted), taken=taken, now=now)
+    for index, line in enumerate(taken):
+        limit = limits.get(line.variant_id) if line.location_id in channel.sell_from else None
+        if limit is not None and wanted[line.variant_id] > limit:
+            raise _beyond(channel, index, line, wanted[line.variant_id], limit)
+
+
+def in_channel_terms(
+    session: Session,
+    *,
+    channel: ChannelStock | None,
+    refusal: Exception,
+    lines: Sequence[Line],
+    now: datetime,
+) -> Exception:
+    """The last of `lines` refused by its level (the ones before it taken), told as what
+    a buffered channel can still sell when that is less than the level has."""
+    *taken, line = lines
+    if channel is None or line.location_id not in channel.sell_from:
+        return refusal
+    if not isinstance(refusal, InsufficientStock):
+        return refusal  # an unknown variant or location
+    v = line.variant_id
+    limit = shown(session, channel=channel, variant_ids=[v], taken=taken, now=now)[v]
+    if limit is None or limit >= refusal.extra["available"]:
+        return refusal
+    return _beyond(channel, len(taken), line, _wanted(channel, lines)[v], limit)
+
+
+def _wanted(channel: ChannelStock, lines: Sequence[Line]) -> dict[uuid.UUID, int]:
+    """Units per variant at the channel's sell-from locations (a pickup-only store is
+    not in its figure)."""
+    wanted: dict[uuid.UUID, int] = defaultdict(int)
+    for line in lines:
+        if line.location_id in channel.sell_from:
+            wanted[line.variant_id] += line.quantity
+    return wanted
 
 
 def _beyond(
-    channel: ChannelStock, index: int, line: Line, wanted: int, shown: int
+    channel: ChannelStock, index: int, line: Line, wanted: int, limit: int
 ) -> InsufficientStock:
     return InsufficientStock(
-        f"Channel {channel.code} can sell only {shown} of variant {line.variant_id} "
+        f"Channel {channel.code} can sell only {limit} of variant {line.variant_id} "
         f"(its buffer kept); {wanted} requested. Nothing was reserved.",
         errors=[
             {
                 "field": f"lines.{index}.quantity",
-                "message": f"only {shown} available to this channel",
+                "message": f"only {limit} available to this channel",
                 "type": "insufficient_stock",
             }
         ],
         variant_id=str(line.variant_id),
         location_id=str(line.location_id),
         requested=wanted,
-        available=shown,
+        available=limit,
         channel=channel.code,
     )

@@ -18,8 +18,8 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from omnichannel.catalog import service as catalog
+from omnichannel.inventory import buffers
 from omnichannel.inventory import statements as sql
-from omnichannel.inventory.buffers import buffered_channel, refuse_beyond_buffer
 from omnichannel.inventory.errors import (
     InsufficientStock,
     NotReservationOwner,
@@ -162,7 +162,7 @@ def reserve(
     rows = [{f: getattr(hold, f) for f in _HELD_FIELDS} for hold in holds]
     # Known before any row is locked: a channel's first take after a change of channels
     # may read it.
-    buffered = buffered_channel(session, owner.channel_id)
+    buffered = buffers.buffered_channel(session, owner.channel_id)
     if not (
         len(rows) > 1
         and session.get_bind().dialect.name == "sqlite"
@@ -175,9 +175,15 @@ def reserve(
                 # transaction freed them.
                 expire_overdue(session, line.variant_id, line.location_id, now)
                 if take(session, hold=row, now=now) is None:
-                    raise _why_not(session, index, line)
+                    raise buffers.in_channel_terms(
+                        session,
+                        channel=buffered,
+                        refusal=_why_not(session, index, line),
+                        lines=merged[: index + 1],
+                        now=now,
+                    )
     if buffered is not None:
-        refuse_beyond_buffer(session, channel=buffered, taken=merged, now=now)
+        buffers.refuse_beyond_buffer(session, channel=buffered, taken=merged, now=now)
     return holds
 
 

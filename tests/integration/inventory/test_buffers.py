@@ -106,6 +106,15 @@ def test_each_buffered_channel_sells_what_it_is_shown_and_a_second_sale_is_refus
     assert level(session, v, wh) == (3, 3)
 
 
+def test_a_line_its_level_cannot_cover_names_what_the_channel_can_sell(
+    session: Session, shops: Shops
+) -> None:
+    v, wh = shops.variant, shops.world.warehouse
+    e = refused(session, shops.social, (v, wh, 4))
+    assert (e.extra["requested"], e.extra["available"]) == (4, 1)
+    assert refused(session, shops.web, (v, wh, 4)).extra["available"] == 3  # no buffer
+
+
 def test_a_share_is_of_what_is_left_at_each_sale(session: Session, shops: Shops) -> None:
     v, wh = shops.variant, shops.world.warehouse
     inventory.receive(session, location_id=wh, lines=[inventory.Change(v, 7)])  # 10 units
