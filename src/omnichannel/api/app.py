@@ -68,6 +68,7 @@ def _routers() -> list[APIRouter]:
     from omnichannel.events.api import router as events
     from omnichannel.fulfillment.api import router as fulfilments
     from omnichannel.fulfillment.api_pickups import router as pickups
+    from omnichannel.fulfillment.api_settings import router as fulfilment_settings
     from omnichannel.fulfillment.api_shipments import router as shipments
     from omnichannel.fulfillment.api_work import router as fulfilment_work
     from omnichannel.inventory.api import router as inventory
@@ -108,6 +109,7 @@ def _routers() -> list[APIRouter]:
         pickups,
         shipments,
         fulfilment_work,
+        fulfilment_settings,
         gift_cards,
         events,
     ]
