@@ -3,7 +3,9 @@
 Several lines are all-or-nothing: their levels are taken in one fixed order
 (variant id, then location id), so two requests over the same rows can never
 deadlock; the first line that cannot be covered raises, and the entrypoint's
-rollback undoes the lines already taken.
+rollback undoes the lines already taken. A channel with a buffer is refused after
+its lines are taken (`buffers.py`), so its reservation takes them in a savepoint of
+its own, given back with the refusal.
 """
 
 from __future__ import annotations
@@ -13,27 +15,26 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from omnichannel.catalog import service as catalog
-from omnichannel.inventory import buffers
+from omnichannel.inventory import buffers, refusals
 from omnichannel.inventory import statements as sql
 from omnichannel.inventory.errors import (
     InsufficientStock,
     NotReservationOwner,
     ReservationNotActive,
     ReservationNotFound,
-    UnknownStockItem,
 )
 from omnichannel.inventory.expiry import expire_overdue
-from omnichannel.inventory.models import Reservation, StockLevel
+from omnichannel.inventory.levels import ChannelStock
+from omnichannel.inventory.models import Reservation
 from omnichannel.inventory.rules import MovementKind, OwnerType, ReservationStatus
 from omnichannel.inventory.take import take, take_all
 from omnichannel.kernel import Principal, new_id, utcnow
 from omnichannel.kernel.errors import InvalidInput
-from omnichannel.locations import service as locations
 from omnichannel.security import reach
 
 _reservations: Table = Reservation.__table__  # type: ignore[assignment]
@@ -163,78 +164,44 @@ def reserve(
     # Known before any row is locked: a channel's first take after a change of channels
     # may read it.
     buffered = buffers.buffered_channel(session, owner.channel_id)
-    if not (
-        len(rows) > 1
-        and session.get_bind().dialect.name == "sqlite"
-        and take_all(session, holds=rows, now=now) is not None
-    ):
-        for index, (line, row) in enumerate(zip(merged, rows, strict=True)):
-            if take(session, hold=row, now=now) is None:
-                # Overdue holds may be sitting on the stock: free them (exactly once,
-                # whoever gets there first) and try once more, even if another
-                # transaction freed them.
-                expire_overdue(session, line.variant_id, line.location_id, now)
-                if take(session, hold=row, now=now) is None:
-                    raise buffers.in_channel_terms(
-                        session,
-                        channel=buffered,
-                        refusal=_why_not(session, index, line),
-                        lines=merged[: index + 1],
-                        now=now,
-                    )
-    if buffered is not None:
+    if buffered is None:
+        _take(session, merged, rows, None, now)
+        return holds
+    # A buffered channel is refused after its lines are taken: in a savepoint, so that a
+    # refusal gives them back at once, even to a caller that goes on after the 409.
+    with session.begin_nested():
+        _take(session, merged, rows, buffered, now)
         buffers.refuse_beyond_buffer(session, channel=buffered, taken=merged, now=now)
     return holds
 
 
-def _why_not(session: Session, index: int, line: Line) -> Exception:
-    """Explain a refused line: unknown item, or not enough stock (and how much there is)."""
-    level = session.execute(
-        select(StockLevel.on_hand, StockLevel.reserved, StockLevel.allowance).where(
-            StockLevel.variant_id == line.variant_id, StockLevel.location_id == line.location_id
-        )
-    ).first()
-    if level is None:
-        if not catalog.existing_variant_ids(session, variant_ids=[line.variant_id]):
-            return UnknownStockItem(
-                f"Variant {line.variant_id} does not exist.",
-                errors=[
-                    {
-                        "field": f"lines.{index}.variant_id",
-                        "message": "no such variant",
-                        "type": "unknown_variant",
-                    }
-                ],
-            )
-        if not locations.location_kinds(session, location_ids=[line.location_id]):
-            return UnknownStockItem(
-                f"Location {line.location_id} does not exist.",
-                errors=[
-                    {
-                        "field": f"lines.{index}.location_id",
-                        "message": "no such location",
-                        "type": "unknown_location",
-                    }
-                ],
-            )
-        available = 0
-    else:
-        available = max(0, level.on_hand - level.reserved + level.allowance)
-    return InsufficientStock(
-        f"Only {available} of variant {line.variant_id} can be reserved at location {line.location_id}; "
-        f"{line.quantity} requested. Nothing was reserved.",
-        errors=[
-            {
-                "field": f"lines.{index}.quantity",
-                "message": f"only {available} available",
-                "type": "insufficient_stock",
-            }
-        ],
-        variant_id=str(line.variant_id),
-        location_id=str(line.location_id),
-        requested=line.quantity,
-        available=available,
-    )
+def _take(
+    session: Session,
+    merged: list[Line],
+    rows: list[dict[str, Any]],
+    buffered: ChannelStock | None,
+    now: datetime,
+) -> None:
+    """Take every line, in lock order; the first that cannot be covered raises."""
+    if (
+        len(rows) > 1
+        and session.get_bind().dialect.name == "sqlite"
+        and take_all(session, holds=rows, now=now) is not None
+    ):
+        return
+    for index, (line, row) in enumerate(zip(merged, rows, strict=True)):
+        if take(session, hold=row, now=now) is None:
+            # Overdue holds may be sitting on the stock: free them (exactly once, whoever
+            # gets there first) and try once more, even if another transaction freed them.
+            expire_overdue(session, line.variant_id, line.location_id, now)
+            if take(session, hold=row, now=now) is None:
+                raise buffers.in_channel_terms(
+                    session,
+                    channel=buffered,
+                    refusal=refusals.why_not(session, index=index, line=line),
+                    lines=merged[: index + 1],
+                    now=now,
+                )
 
 
 def _load(session: Session, reservation_id: uuid.UUID, owner: Owner | None) -> Reservation:

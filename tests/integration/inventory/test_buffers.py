@@ -106,6 +106,26 @@ def test_each_buffered_channel_sells_what_it_is_shown_and_a_second_sale_is_refus
     assert level(session, v, wh) == (3, 3)
 
 
+def test_a_caller_that_goes_on_after_the_refusal_holds_nothing(
+    session: Session, shops: Shops
+) -> None:
+    v, wh, st = shops.variant, shops.world.warehouse, shops.world.store
+    inventory.receive(session, location_id=st, lines=[inventory.Change(v, 3)])
+    both = add_channel(session, "outlet", "marketplace", [wh, st], buffer_percent=50)
+    owner = inventory.Owner(OwnerType.ORDER, "rerouted", both.id)
+    with pytest.raises(InsufficientStock):  # no savepoint of the caller's own
+        inventory.reserve(
+            session,
+            lines=[inventory.Line(v, wh, 2), inventory.Line(v, st, 2)],
+            owner=owner,
+            ttl=None,
+        )
+    assert level(session, v, wh) == level(session, v, st) == (3, 0)
+    assert (
+        inventory.list_reservations(session, owner_type=OwnerType.ORDER, owner_id="rerouted") == []
+    )
+
+
 def test_a_line_its_level_cannot_cover_names_what_the_channel_can_sell(
     session: Session, shops: Shops
 ) -> None:
@@ -222,4 +242,5 @@ def test_a_channel_without_a_buffer_sends_no_statement_more_and_one_with_a_buffe
         statements(channel.id, "warm")  # the worker's channel directory, as checkout has it
     plain = statements(None, "no-channel")
     assert statements(shops.web.id, "web") == plain
+    # One read of the levels (and the reservation's savepoint, which `counting` leaves out).
     assert statements(shops.marketplace.id, "allegro") == plain + 1
