@@ -8,7 +8,7 @@ which after taking its lines asks `refuse_beyond_buffer`: the lines of a variant
 not exceed what the channel was shown of it just before the take, computed the same
 way over the channel's sell-from locations (safety stock, backorder headroom and
 overdue holds included). A refusal is the usual 409 `insufficient_stock`, and the
-caller's rollback (or savepoint) undoes the take, as for any refused line. A line
+reservation's own savepoint gives back what it took (`reservations.reserve`). A line
 its level cannot cover at all names what the channel can sell too, when that is
 less (`in_channel_terms`).
 
