@@ -128,6 +128,29 @@ DELIVERY_RATES: dict[str, dict[str, int | None]] = {
     for code in ("web", "app", "call-center", "pos-waw", "pos-krk", "pos-gdn", "instagram")
 }
 
+# How each location fulfils (`fulfillment.settings`; a setting left out is the
+# default). The warehouse's courier collects at 15:00 and it packs up to 400 orders a
+# day at 9 zł each; a store ships from its shelf at 15 zł, 20 a day, has a pickup
+# ready within 2 opening hours and keeps it 5 open days.
+_STORE_FULFILMENT = {
+    "shipment_cost": 1500,
+    "daily_capacity": 20,
+    "ready_within_hours": 2,
+    "collect_within_days": 5,
+    "reserve_hold_hours": 48,
+}
+FULFILMENT: dict[str, dict[str, Any]] = {
+    "WH-STRYKOW": {"shipment_cost": 900, "daily_capacity": 400, "cutoff": "15:00"},
+    **{code: dict(_STORE_FULFILMENT) for code in _STORES},
+}
+# How each channel's orders are routed: the web shop splits an order into at most two
+# parcels, each one past the first costing 10 zł more in the ranking; a marketplace
+# promises its buyer one parcel.
+ROUTING: dict[str, dict[str, Any]] = {
+    "web": {"max_shipments": 2, "split_penalty": 1000},
+    **{code: {"max_shipments": 1} for code, _, type_, _, _ in CHANNELS if type_ == "marketplace"},
+}
+
 # (role, e-mail, full name, password, location codes)
 STAFF: list[tuple[str, str, str, str, list[str]]] = [
     ("admin", "admin@domistyl.pl", "Agnieszka Nowak", "demo-admin-2026", []),

@@ -22,6 +22,8 @@ from omnichannel.demo.customers import load_customers
 from omnichannel.demo.giftcards import GiftCardsReport, load_gift_cards
 from omnichannel.demo.orders import OrdersReport, load_orders
 from omnichannel.demo.pricing import PricingReport, load_pricing
+from omnichannel.fulfillment import settings as fulfilment_settings
+from omnichannel.fulfillment.schemas_settings import ChannelRoutingIn, LocationFulfilmentIn
 from omnichannel.inventory import service as inventory
 from omnichannel.kernel import utcnow
 from omnichannel.locations import service as locations
@@ -107,6 +109,7 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
             ids[doc["code"]] = locations.create_location(
                 session, data=LocationCreate.model_validate(doc)
             ).id
+        channel_ids: dict[str, uuid.UUID] = {}
         for code, name, type_, sell_from, pickup in data.CHANNELS:
             ch = channels.create_channel(
                 session,
@@ -132,6 +135,8 @@ def load_demo(db: Database, *, seed: int) -> DemoReport:
                 data=ApiKeyCreate(name="demo", scopes=sorted(allowed_scopes(type_))),
             )
             report.api_keys[code] = secret
+            channel_ids[code] = ch.id
+        _load_fulfilment(session, ids, channel_ids)
         for role, email, name, password, scope in data.STAFF:
             security.create_staff(
                 session,
@@ -193,4 +198,26 @@ def _load_stock(
             backorder=True,
             backorder_limit=limit,
             preorder_until=date.fromisoformat(until) if until else None,
+        )
+
+
+def _load_fulfilment(
+    session: Session, location_ids: dict[str, uuid.UUID], channel_ids: dict[str, uuid.UUID]
+) -> None:
+    """How each location fulfils and each channel routes, before any order is routed."""
+    for code, doc in data.FULFILMENT.items():
+        fulfilment_settings.set_location_settings(
+            session,
+            location_id=location_ids[code],
+            data=LocationFulfilmentIn.model_validate(
+                dict.fromkeys(LocationFulfilmentIn.model_fields) | doc
+            ),
+        )
+    for code, doc in data.ROUTING.items():
+        fulfilment_settings.set_channel_routing(
+            session,
+            channel_id=channel_ids[code],
+            data=ChannelRoutingIn.model_validate(
+                dict.fromkeys(ChannelRoutingIn.model_fields) | doc
+            ),
         )
