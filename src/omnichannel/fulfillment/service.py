@@ -4,7 +4,8 @@
   fulfilment order each (also the `fulfillment.allocate` outbox consumer).
 - `of_order`: an order's fulfilment orders, their lines and its pickup.
 - `book`, `label`, `hand_over`: parcels with a carrier (`shipping`); `track`, where
-  they are (`tracking`).
+  they are (`tracking`); `work_at`, a location's work list.
+- `reject`: a line a location cannot find, counted and routed again (`rerouting`).
 - `send`, `receive`: a pickup's held units carried to its store by a transfer that
   keeps them the order's (`transfers`).
 - `ready`, `reissue_code`, `collect`: the counter (`counter`); `pickups_at`, the
@@ -32,9 +33,11 @@ from omnichannel.fulfillment.pickups import Listing as Listing
 from omnichannel.fulfillment.pickups import customer_pickup as customer_pickup
 from omnichannel.fulfillment.pickups import expire_pickups as expire_pickups
 from omnichannel.fulfillment.pickups import pickups_at as pickups_at
+from omnichannel.fulfillment.rerouting import reject as reject
 from omnichannel.fulfillment.shipping import book as book
 from omnichannel.fulfillment.shipping import hand_over as hand_over
 from omnichannel.fulfillment.shipping import label as label
+from omnichannel.fulfillment.shipping import work_at as work_at
 from omnichannel.fulfillment.tracking import track as track
 from omnichannel.fulfillment.transfers import receive as receive
 from omnichannel.fulfillment.transfers import send as send
