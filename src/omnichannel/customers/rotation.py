@@ -35,7 +35,8 @@ class SealedColumn:
 def sealed_columns() -> list[SealedColumn]:
     """Every column of every table that holds sealed values: this domain's and the
     other domains' copies and free text (orders' contacts, the reasons people typed),
-    all sealed with the one ring. Every such table has an `id` key."""
+    all sealed with the one ring. Every such table has a one-column primary key (an
+    `id`, or a pickup's `order_id`)."""
     out = []
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
@@ -75,8 +76,9 @@ def reseal(session: Session, *, limit: int = 500) -> int:
         if done >= limit:
             break
         raw = _raw(sc.column)
+        (key,) = sc.table.primary_key.columns
         rows = session.execute(
-            select(sc.table.c.id, raw)
+            select(key, raw)
             .where(sc.column.is_not(None), ~raw.startswith(prefix, autoescape=True))
             .limit(limit - done)
         ).all()
@@ -84,7 +86,7 @@ def reseal(session: Session, *, limit: int = 500) -> int:
             continue
         session.execute(
             update(sc.table)
-            .where(sc.table.c.id == bindparam("row_id"))
+            .where(key == bindparam("row_id"))
             .values({sc.column.name: bindparam("sealed", type_=Text)}),
             [
                 {
