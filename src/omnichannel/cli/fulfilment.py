@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from omnichannel.cli import common
+from omnichannel.cli import common, fulfilment_work
 from omnichannel.db import unit_of_work
 from omnichannel.fulfillment import jobs
 from omnichannel.fulfillment import service as fulfilment
@@ -17,7 +17,8 @@ from omnichannel.kernel.errors import DomainError
 from omnichannel.locations import service as locations
 
 fulfilment_app = typer.Typer(
-    help="Click & collect: pickups and their clocks.", no_args_is_help=True
+    help="Fulfilment: work lists, parcels, pickups and their clocks, routing settings.",
+    no_args_is_help=True,
 )
 
 
@@ -74,3 +75,4 @@ def expire_pickups() -> None:
 def register(app: typer.Typer) -> None:
     """Add `omni fulfilment ...`."""
     app.add_typer(fulfilment_app, name="fulfilment")
+    fulfilment_work.register(fulfilment_app)  # the work itself and the settings
