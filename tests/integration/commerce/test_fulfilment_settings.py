@@ -1,0 +1,102 @@
+"""Fulfilment settings written by many at once, committed for real on SQLite and
+PostgreSQL: writers holding the same ETag, one wins and the others are told; writers
+without one all land, one after another, each change its own event."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from omnichannel.db import Database, OutboxEvent, unit_of_work
+from omnichannel.fulfillment import settings
+from omnichannel.fulfillment.schemas_settings import LocationFulfilmentIn
+from omnichannel.kernel.errors import PreconditionFailed
+from omnichannel.locations.schemas import LocationCreate
+from omnichannel.locations.service import create_location
+from tests.conftest import location_doc
+
+WRITERS = 8
+CHANGED = "fulfilment.location_settings_changed"
+
+
+def _store(db: Database) -> uuid.UUID:
+    with unit_of_work(db, actor="setup") as s:
+        doc = LocationCreate.model_validate(location_doc("ST-KRK-01"))
+        return create_location(s, data=doc).id
+
+
+def _capacity(n: int) -> LocationFulfilmentIn:
+    return LocationFulfilmentIn.model_validate(
+        dict.fromkeys(LocationFulfilmentIn.model_fields) | {"daily_capacity": n}
+    )
+
+
+def _together(work: Callable[[int], None]) -> list[BaseException]:
+    start = threading.Barrier(WRITERS)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            work(i)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a writer never finished"
+    return errors
+
+
+def _events(db: Database, store: uuid.UUID) -> list[OutboxEvent]:
+    with unit_of_work(db, read_only=True) as s:
+        return list(
+            s.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.type == CHANGED, OutboxEvent.aggregate_id == str(store))
+                .order_by(OutboxEvent.sequence)
+            )
+        )
+
+
+def test_writers_holding_the_same_etag_one_wins_and_the_others_are_412(
+    committing_db: Database,
+) -> None:
+    store = _store(committing_db)
+    with unit_of_work(committing_db, read_only=True) as s:
+        read = settings.location_settings(s, location_id=store).etag
+
+    def put(i: int) -> None:
+        with unit_of_work(committing_db, actor=f"writer-{i}") as s:
+            settings.set_location_settings(
+                s, location_id=store, data=_capacity(10 + i), if_match=read
+            )
+
+    errors = _together(put)
+    assert len(errors) == WRITERS - 1
+    assert all(isinstance(e, PreconditionFailed) for e in errors), errors
+    (event,) = _events(committing_db, store)
+    with unit_of_work(committing_db, read_only=True) as s:
+        now = settings.location_settings(s, location_id=store).values
+    assert event.payload["settings"]["daily_capacity"] == now["daily_capacity"]
+
+
+def test_writers_without_an_etag_all_land_one_after_another(committing_db: Database) -> None:
+    store = _store(committing_db)
+
+    def put(i: int) -> None:
+        with unit_of_work(committing_db, actor=f"writer-{i}") as s:
+            settings.set_location_settings(s, location_id=store, data=_capacity(10 + i))
+
+    assert _together(put) == []
+    events = _events(committing_db, store)
+    assert [e.sequence for e in events] == list(range(1, WRITERS + 1))
+    last = events[-1].payload["settings"]["daily_capacity"]
+    with unit_of_work(committing_db, read_only=True) as s:
+        assert settings.location_settings(s, location_id=store).values["daily_capacity"] == last
