@@ -1,22 +1,32 @@
 """Fulfilment settings written by many at once, committed for real on SQLite and
 PostgreSQL: writers holding the same ETag, one wins and the others are told; writers
-without one all land, one after another, each change its own event."""
+without one all land, one after another, each change its own event. And what is
+written is what a pickup's clock then runs by."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from omnichannel.db import Database, OutboxEvent, unit_of_work
+from omnichannel.fulfillment import service as fulfilment
 from omnichannel.fulfillment import settings
+from omnichannel.fulfillment.models import Pickup
 from omnichannel.fulfillment.schemas_settings import LocationFulfilmentIn
 from omnichannel.kernel.errors import PreconditionFailed
 from omnichannel.locations.schemas import LocationCreate
 from omnichannel.locations.service import create_location
+from omnichannel.orders import service as orders
+from omnichannel.orders.rules import Fulfilment
+from omnichannel.payments.service import PaymentMethod
+from tests import ordering
 from tests.conftest import location_doc
+from tests.integration.commerce.conftest import Store
 
 WRITERS = 8
 CHANGED = "fulfilment.location_settings_changed"
@@ -100,3 +110,35 @@ def test_writers_without_an_etag_all_land_one_after_another(committing_db: Datab
     last = events[-1].payload["settings"]["daily_capacity"]
     with unit_of_work(committing_db, read_only=True) as s:
         assert settings.location_settings(s, location_id=store).values["daily_capacity"] == last
+
+
+def test_a_stores_pickup_clock_follows_the_settings_written_for_it(
+    session: Session, store: Store
+) -> None:
+    settings.set_location_settings(
+        session,
+        location_id=store.krakow,
+        data=LocationFulfilmentIn.model_validate(
+            dict.fromkeys(LocationFulfilmentIn.model_fields) | {"ready_within_hours": 2}
+        ),
+    )
+    order = ordering.checkout(
+        session,
+        cart=store.cart(session, "web", TS_M=1),
+        seller=store.seller("web"),
+        actor="channel:web",
+        request=orders.CheckoutRequest(
+            currency="PLN",
+            fulfilment=Fulfilment.PICKUP,
+            pickup_location_id=store.krakow,
+            payment_method=PaymentMethod.PAY_AT_PICKUP,
+            contact=orders.Contact(email="anna.nowak@example.pl"),
+        ),
+    )
+    saturday = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)  # the store opens Monday at 10:00
+    fulfilment.allocate(session, order_id=order.id, actor="test", now=saturday)
+    pickup = session.get(Pickup, order.id)
+    assert pickup is not None
+    assert pickup.ready_due_at is not None
+    # Monday 12:00 in Kraków: two opening hours, not the default four
+    assert pickup.ready_due_at.replace(tzinfo=UTC) == datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
