@@ -74,7 +74,7 @@ def test_the_360_shows_recent_orders_from_every_channel(
         web["payment_status"],
         web["total"],
     )
-    assert shop["location_ids"] == [web["lines"][0]["location_id"]]
+    assert shop["location_ids"] == [web["lines"][0]["allocations"][0]["location_id"]]
     assert listed[till["number"]]["location_ids"] == [str(keys.store.krakow)]
     assert shop["shipping_address"]["city"] == "Gdańsk"  # an admin may see it
     assert [o["placed_at"] for o in view["recent_orders"]] == sorted(

@@ -89,7 +89,7 @@ def test_the_warehouse_shipping_an_order_and_the_call_center_see_where_it_goes(
     client: TestClient, keys: Keys, login_as: Callable[..., Headers], admin: Headers
 ) -> None:
     order = _order(client, keys, fulfilment="delivery", shipping_address=ADDRESS)
-    assert order["lines"][0]["location_id"] == str(keys.store.warehouse)
+    assert order["lines"][0]["allocations"][0]["location_id"] == str(keys.store.warehouse)
     url = f"{API}/orders/{order['id']}/delivery"
     warehouse = login_as("warehouse_operator", [keys.store.warehouse])
     r = client.get(url, params={"reason": "fulfilment"}, headers=warehouse)

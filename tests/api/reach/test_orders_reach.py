@@ -54,7 +54,8 @@ def test_a_pickup_order_is_moved_on_by_its_pickup_store_wherever_its_goods_come_
     client: TestClient, world: World
 ) -> None:
     order_id = krakow_pickup(client, world, to="confirmed")
-    assert {ln["location_id"] for ln in _order(client, world, order_id)["lines"]} <= {  # type: ignore[attr-defined]
+    lines = _order(client, world, order_id)["lines"]
+    assert {a["location_id"] for ln in lines for a in ln["allocations"]} <= {  # type: ignore[index]
         str(world.keys.store.warehouse),
         str(world.krakow),
     }
@@ -97,7 +98,7 @@ def test_an_order_of_the_associates_own_store_is_theirs_to_move_on(
         headers={**world.waw, "Idempotency-Key": "waw-delivery"},
     )
     assert r.status_code == 201, r.text
-    assert [ln["location_id"] for ln in r.json()["lines"]] == [str(world.warsaw)]
+    assert [a["location_id"] for a in r.json()["lines"][0]["allocations"]] == [str(world.warsaw)]
     moves = f"{API}/orders/{r.json()['id']}/transitions"
     assert client.post(moves, json={"to": "allocated"}, headers=world.krk).status_code == 403
     assert client.post(moves, json={"to": "allocated"}, headers=world.waw).status_code == 200
