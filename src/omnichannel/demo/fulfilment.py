@@ -42,5 +42,16 @@ def advance(session: Session, order: orders.Order, stage: OrderStatus) -> None:
 STAFF = orders.Access(staff=True)
 
 
+def ready_for_pickup(session: Session, order: orders.Order) -> None:
+    """Take a click & collect order to the counter: handed to its locations, what is
+    not on the store's shelf carried there by transfer, then made ready (a code)."""
+    fulfilment.allocate(session, order_id=order.id, actor=ACTOR)
+    for fo in fulfilment.of_order(session, order_id=order.id, access=STAFF).fulfilments:
+        if fo.location_id != fo.destination_id:
+            fulfilment.send(session, fulfilment_id=fo.id, by=None)
+            fulfilment.receive(session, fulfilment_id=fo.id, by=None)
+    fulfilment.ready(session, order_id=order.id, by=None, actor=ACTOR)
+
+
 def _move(session: Session, order: orders.Order, to: OrderStatus) -> None:
     orders.move(within(session), order_id=order.id, access=STAFF, move=orders.Move(to, actor=ACTOR))

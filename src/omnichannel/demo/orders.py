@@ -114,8 +114,7 @@ def load_orders(
             payment_method=PaymentMethod.PAY_AT_PICKUP,
         ),
     )
-    for to in (OrderStatus.ALLOCATED, OrderStatus.IN_FULFILMENT, OrderStatus.READY_FOR_PICKUP):
-        _move(session, pickup, to)
+    fulfilment.ready_for_pickup(session, pickup)
     report.orders += 1
     # A till sale in Warsaw, paid in cash.
     till = carts.seller(session, code="pos-waw")
@@ -179,15 +178,6 @@ def _checkout(
         answering=orders.ViewAnswer(),
     )
     return view.order
-
-
-def _move(session: Session, order: orders.Order, to: OrderStatus) -> None:
-    orders.move(
-        within(session),
-        order_id=order.id,
-        access=orders.Access(staff=True),
-        move=orders.Move(to, actor="staff:demo"),
-    )
 
 
 def _skus(session: Session, variant_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
