@@ -150,6 +150,7 @@ def _pickup(session: Session, order: orders.Order, store_id: uuid.UUID, now: dat
         if reserved
         else None,
         code_attempts=0,
+        version=0,
         created_at=now,
         updated_at=now,
     )

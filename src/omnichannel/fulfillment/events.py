@@ -1,24 +1,20 @@
 """The events of fulfilment orders and pickups, numbered per aggregate.
 
-A fulfilment order counts its versions: each event is the next one. A pickup does
-not, and may be told of more than once (a code re-issued), so its event takes the
-next number of its aggregate in the outbox. The caller has changed the pickup
-first: its row lock (or SQLite's one writer) makes a concurrent step wait until
-this one commits, so two never take the same number (and should they, the outbox's
-unique sequence refuses the second).
+A fulfilment order and a pickup each count their versions: each event is the next
+one, bumped on the row the step changes, so two steps at once queue on its lock (or
+SQLite's one writer) and never take one number twice; and the numbers keep rising
+after the outbox has pruned old events, as a consumer ordering by them expects.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from omnichannel.customers import service as customers
-from omnichannel.db import OutboxEvent, record_event
+from omnichannel.db import record_event
 from omnichannel.fulfillment.allocating import event_payload
 from omnichannel.fulfillment.models import FulfilmentOrder, Pickup
 from omnichannel.orders import service as orders
@@ -39,12 +35,13 @@ def fulfilment_event(session: Session, fo: FulfilmentOrder, type: str, **extra: 
 
 def pickup_event(session: Session, pickup: Pickup, type: str, **extra: Any) -> None:
     """`pickup.<step>`: what the customer is told of (never the code itself)."""
+    pickup.version += 1
     session.flush()
     record_event(
         session,
         aggregate_type="pickup",
         aggregate_id=pickup.order_id,
-        sequence=_next(session, "pickup", pickup.order_id),
+        sequence=pickup.version,
         type=type,
         payload={
             "order_id": str(pickup.order_id),
@@ -70,13 +67,3 @@ def tell_customer(session: Session, order: orders.Order, *, step: str, now: date
         reference=order.number,
         data={"order_id": str(order.id), "pickup": step},
     )
-
-
-def _next(session: Session, aggregate_type: str, aggregate_id: uuid.UUID) -> int:
-    last = session.scalar(
-        select(func.max(OutboxEvent.sequence)).where(
-            OutboxEvent.aggregate_type == aggregate_type,
-            OutboxEvent.aggregate_id == str(aggregate_id),
-        )
-    )
-    return int(last or 0) + 1

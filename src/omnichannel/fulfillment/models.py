@@ -141,6 +141,7 @@ class Pickup(TimestampMixin, Base):
     collected_at: Mapped[datetime | None]
     handed_over_by: Mapped[str | None] = mapped_column(String(128))
     verified_by: Mapped[str | None] = mapped_column(String(16))  # code | identity
+    version: Mapped[int] = mapped_column(default=0)  # the sequence of its events
 
     __table_args__ = (
         # The counter's lists: overdue to prepare, due to expire.

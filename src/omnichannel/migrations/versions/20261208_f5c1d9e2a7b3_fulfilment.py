@@ -287,6 +287,7 @@ def upgrade() -> None:
         sa.Column("collected_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("handed_over_by", sa.String(length=128), nullable=True),
         sa.Column("verified_by", sa.String(length=16), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
