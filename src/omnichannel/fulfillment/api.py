@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends
 
 from omnichannel.fulfillment import service
 from omnichannel.fulfillment.schemas import (
-    FulfilmentLineRead,
     FulfilmentOrderRead,
     OrderFulfilmentRead,
     PickupRead,
@@ -41,25 +40,7 @@ def order_fulfilments(
         order_id=found.order.id,
         number=found.order.number,
         status=found.order.status,
-        fulfilments=[
-            FulfilmentOrderRead(
-                id=fo.id,
-                number=fo.number,
-                kind=fo.kind,
-                status=fo.status,
-                location_id=fo.location_id,
-                destination_id=fo.destination_id,
-                dispatch_by=fo.dispatch_by,
-                lines=[
-                    FulfilmentLineRead(
-                        line_no=ln.line_no, allocation_id=ln.allocation_id, quantity=ln.quantity
-                    )
-                    for ln in fo.lines
-                ],
-                created_at=fo.created_at,
-            )
-            for fo in found.fulfilments
-        ],
+        fulfilments=[FulfilmentOrderRead.of(fo) for fo in found.fulfilments],
         pickup=PickupRead(
             location_id=p.location_id,
             kind=p.kind,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from omnichannel.fulfillment import rerouting, shipping
 from omnichannel.fulfillment.rules import FulfilmentStatus
-from omnichannel.fulfillment.schemas import FulfilmentLineRead, FulfilmentOrderRead
+from omnichannel.fulfillment.schemas import FulfilmentOrderRead
 from omnichannel.fulfillment.schemas_work import RejectedRead, RejectIn
 from omnichannel.http.deps import SessionDep, require, require_location_access
 from omnichannel.http.errors import problem_responses
@@ -43,25 +43,7 @@ def location_work(
         statuses=status or [FulfilmentStatus.ALLOCATED],
         limit=limit,
     )
-    return [
-        FulfilmentOrderRead(
-            id=fo.id,
-            number=fo.number,
-            kind=fo.kind,
-            status=fo.status,
-            location_id=fo.location_id,
-            destination_id=fo.destination_id,
-            dispatch_by=fo.dispatch_by,
-            lines=[
-                FulfilmentLineRead(
-                    line_no=ln.line_no, allocation_id=ln.allocation_id, quantity=ln.quantity
-                )
-                for ln in fo.lines
-            ],
-            created_at=fo.created_at,
-        )
-        for fo in found
-    ]
+    return [FulfilmentOrderRead.of(fo) for fo in found]
 
 
 @router.post(

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from omnichannel.fulfillment.models import FulfilmentOrder
+
 
 class FulfilmentLineRead(BaseModel):
     line_no: int
@@ -28,6 +30,25 @@ class FulfilmentOrderRead(BaseModel):
     dispatch_by: date | None
     lines: list[FulfilmentLineRead]
     created_at: datetime
+
+    @classmethod
+    def of(cls, fo: FulfilmentOrder) -> FulfilmentOrderRead:
+        return cls(
+            id=fo.id,
+            number=fo.number,
+            kind=fo.kind,
+            status=fo.status,
+            location_id=fo.location_id,
+            destination_id=fo.destination_id,
+            dispatch_by=fo.dispatch_by,
+            lines=[
+                FulfilmentLineRead(
+                    line_no=ln.line_no, allocation_id=ln.allocation_id, quantity=ln.quantity
+                )
+                for ln in fo.lines
+            ],
+            created_at=fo.created_at,
+        )
 
 
 class PickupRead(BaseModel):

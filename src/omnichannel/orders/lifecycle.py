@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -323,6 +324,22 @@ def _cancel(session: Session, order: Order, move: Move) -> None:
             now=now,
         )
         return
+    record_change(
+        session,
+        order,
+        "order.lines_cancelled",
+        now,
+        channel=move.channel,
+        lines=[ln.line_no for ln in chosen],
+        refund=sum(ln.total for ln in chosen),
+    )
+
+
+def record_change(
+    session: Session, order: Order, type_: str, now: datetime, **payload: Any
+) -> None:
+    """Count a change of the order that is not a move of its state (some lines
+    cancelled, units re-routed) and record its event."""
     order.changed(now)
     session.flush()
     record_event(
@@ -330,13 +347,8 @@ def _cancel(session: Session, order: Order, move: Move) -> None:
         aggregate_type="order",
         aggregate_id=order.id,
         sequence=order.version,
-        type="order.lines_cancelled",
-        payload=event_payload(
-            order,
-            channel=move.channel,
-            lines=[ln.line_no for ln in chosen],
-            refund=sum(ln.total for ln in chosen),
-        ),
+        type=type_,
+        payload=event_payload(order, **payload),
     )
 
 

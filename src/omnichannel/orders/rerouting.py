@@ -19,15 +19,13 @@ from sqlalchemy.orm import Session
 
 from omnichannel.carts import service as carts
 from omnichannel.customers import service as customers
-from omnichannel.db import record_event
 from omnichannel.inventory import service as inventory
 from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.inventory.rules import OwnerType
 from omnichannel.kernel import new_id
 from omnichannel.orders import sourcing
-from omnichannel.orders.lifecycle import give_back
+from omnichannel.orders.lifecycle import give_back, record_change
 from omnichannel.orders.models import Order, OrderAllocation
-from omnichannel.orders.placing import event_payload
 from omnichannel.orders.rules import AllocationStatus, Fulfilment
 
 
@@ -107,20 +105,14 @@ def route_again(
         **(order.route or {}),
         "explanation": [*(order.route or {}).get("explanation", []), *said],
     }
-    order.changed(now)
-    session.flush()
-    record_event(
+    record_change(
         session,
-        aggregate_type="order",
-        aggregate_id=order.id,
-        sequence=order.version,
-        type="order.rerouted",
-        payload=event_payload(
-            order,
-            lines=sorted(wanted),
-            to_locations=sorted({str(a.location_id) for a in made}),
-            unserved={str(k): v for k, v in unserved.items()},
-        ),
+        order,
+        "order.rerouted",
+        now,
+        lines=sorted(wanted),
+        to_locations=sorted({str(a.location_id) for a in made}),
+        unserved={str(k): v for k, v in unserved.items()},
     )
     if order.customer_id is not None:
         customers.append_to_timeline(

@@ -10,30 +10,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from omnichannel.fulfillment import service as fulfilment
-from tests.api.commerce.conftest import API, Keys
-
-CHECKOUT: dict[str, Any] = {
-    "currency": "PLN",
-    "fulfilment": "pickup",
-    "contact": {"email": "anna.nowak@example.pl"},
-    "payment": {"method": "pay_at_pickup"},
-}
+from tests.api.commerce.conftest import API, Keys, checkout
 
 
 def _pickup_order(client: TestClient, keys: Keys) -> dict[str, Any]:
-    r = client.post(f"{API}/carts", json={}, headers=keys["web"])
-    cart = r.json()
-    headers = {**keys["web"], "X-Cart-Token": cart["token"]}
-    r = client.post(
-        f"{API}/carts/{cart['id']}/lines",
-        json={"variant_id": str(keys.store.v("TS-M")), "quantity": 1},
-        headers=headers,
-    )
-    assert r.status_code == 200, r.text
-    r = client.post(
-        f"{API}/carts/{cart['id']}/checkout",
-        json={**CHECKOUT, "pickup_location_id": str(keys.store.krakow)},
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+    r = checkout(
+        client,
+        keys,
+        {"TS-M": 1},
+        fulfilment="pickup",
+        pickup_location_id=str(keys.store.krakow),
+        shipping_address=None,
+        payment={"method": "pay_at_pickup"},
     )
     assert r.status_code == 201, r.text
     return dict(r.json())

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 
 from omnichannel.catalog.models import Variant
 from omnichannel.fulfillment import service as fulfilment
-from tests.api.commerce.conftest import API, Keys
+from tests.api.commerce.conftest import API, Keys, checkout
 from tests.integration.commerce.conftest import DELIVERY
 
-ADDRESS = {"street": "ul. Długa 45", "postcode": "80-827", "city": "Gdańsk", "country": "PL"}
 LOCKER, COD = 1299, 500
 
 
@@ -31,21 +30,12 @@ def _rates(client: TestClient, keys: Keys, admin: dict[str, str]) -> None:
 
 
 def _checkout(client: TestClient, keys: Keys, **body: Any) -> Any:
-    cart = client.post(f"{API}/carts", json={}, headers=keys["web"]).json()
-    headers = {**keys["web"], "X-Cart-Token": cart["token"]}
-    line = {"variant_id": str(keys.store.v("TS-S")), "quantity": 1}
-    assert client.post(f"{API}/carts/{cart['id']}/lines", json=line, headers=headers).is_success
-    doc = {
-        "currency": "PLN",
-        "fulfilment": "delivery",
-        "shipping_address": ADDRESS,
-        "contact": {"email": "anna.nowak@example.pl", "phone": "+48601234567"},
-        "payment": {"method": "card", "token": "sandbox_ok"},
-    } | body
-    return client.post(
-        f"{API}/carts/{cart['id']}/checkout",
-        json=doc,
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+    return checkout(
+        client,
+        keys,
+        {"TS-S": 1},
+        contact={"email": "anna.nowak@example.pl", "phone": "+48601234567"},
+        **body,
     )
 
 

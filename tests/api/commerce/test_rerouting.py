@@ -9,36 +9,21 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omnichannel.customers.models import TimelineEntry
-from omnichannel.fulfillment import service as fulfilment
 from omnichannel.inventory import service as inventory
 from omnichannel.inventory.models import StockMovement
 from omnichannel.inventory.rules import MovementKind
-from omnichannel.locations.models import Location
-from tests.api.commerce.conftest import API, Keys
+from tests.api.commerce.conftest import API, Keys, allocated, krakow_ships
 from tests.integration.commerce.conftest import KRAKOW_STOCK, WAREHOUSE_STOCK
-
-ADDRESS = {"street": "ul. Długa 45", "postcode": "80-827", "city": "Gdańsk", "country": "PL"}
-CHECKOUT: dict[str, Any] = {
-    "currency": "PLN",
-    "fulfilment": "delivery",
-    "shipping_address": ADDRESS,
-    "contact": {"email": "anna.nowak@example.pl"},
-    "payment": {"method": "card", "token": "sandbox_ok"},
-}
 
 
 def _last_unit_in_the_warehouse(session: Session, keys: Keys, krakow_left: int) -> None:
     """One TS-S in the warehouse (near the buyer), `krakow_left` in Kraków, which ships."""
     store = keys.store
-    session.execute(
-        update(Location)
-        .where(Location.id == store.krakow)
-        .values(capabilities=["pickup", "ship_from_store", "accepts_returns"])
-    )
+    krakow_ships(session, keys)
     for location, have, keep in (
         (store.warehouse, WAREHOUSE_STOCK, 1),
         (store.krakow, KRAKOW_STOCK, krakow_left),
@@ -56,20 +41,7 @@ def _last_unit_in_the_warehouse(session: Session, keys: Keys, krakow_left: int) 
 
 
 def _order(client: TestClient, keys: Keys, session: Session) -> dict[str, Any]:
-    cart = client.post(f"{API}/carts", json={}, headers=keys["web"]).json()
-    headers = {**keys["web"], "X-Cart-Token": cart["token"]}
-    line = {"variant_id": str(keys.store.v("TS-S")), "quantity": 1}
-    assert client.post(f"{API}/carts/{cart['id']}/lines", json=line, headers=headers).is_success
-    r = client.post(
-        f"{API}/carts/{cart['id']}/checkout",
-        json=CHECKOUT,
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert r.status_code == 201, r.text
-    order = dict(r.json())
-    fulfilment.allocate(session, order_id=uuid.UUID(order["id"]), actor="test")
-    session.commit()
-    return order
+    return allocated(client, keys, session, {"TS-S": 1})
 
 
 def _fulfilments(client: TestClient, order: dict[str, Any], admin: dict[str, str]) -> list[Any]:

@@ -16,30 +16,21 @@ from omnichannel.db import Database, OutboxEvent
 from omnichannel.db.session import units
 from omnichannel.fulfillment import service as fulfilment
 from omnichannel.fulfillment.models import Pickup
-from tests.api.commerce.conftest import API, Keys
+from tests.api.commerce.conftest import API, Keys, checkout
 from tests.integration.commerce.conftest import KRAKOW_STOCK, WAREHOUSE_STOCK
 
 HOLD = timedelta(hours=48)  # the default hold
 
 
 def _reserve(client: TestClient, keys: Keys, qty: int = 1, **body: Any) -> Any:
-    cart = client.post(f"{API}/carts", json={}, headers=keys["web"]).json()
-    headers = {**keys["web"], "X-Cart-Token": cart["token"]}
-    line = {"variant_id": str(keys.store.v("TS-M")), "quantity": qty}
-    assert client.post(f"{API}/carts/{cart['id']}/lines", json=line, headers=headers).is_success
-    doc = {
-        "currency": "PLN",
+    reservation: dict[str, Any] = {
         "fulfilment": "pickup",
         "pickup_location_id": str(keys.store.krakow),
+        "shipping_address": None,
         "reserve": True,
-        "contact": {"email": "anna.nowak@example.pl"},
         "payment": {"method": "pay_at_pickup"},
-    } | body
-    return client.post(
-        f"{API}/carts/{cart['id']}/checkout",
-        json=doc,
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
+    }
+    return checkout(client, keys, {"TS-M": qty}, **(reservation | body))
 
 
 def test_a_reservation_is_held_at_the_store_and_cancelled_when_nobody_comes(

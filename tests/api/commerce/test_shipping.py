@@ -8,53 +8,19 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omnichannel.fulfillment import service as fulfilment
 from omnichannel.inventory.models import StockMovement
-from omnichannel.locations.models import Location
-from tests.api.commerce.conftest import API, Keys
+from tests.api.commerce.conftest import API, Keys, allocated, krakow_ships
 from tests.integration.commerce.conftest import DELIVERY, KRAKOW_STOCK, WAREHOUSE_STOCK
 
-ADDRESS = {"street": "ul. Długa 45", "postcode": "80-827", "city": "Gdańsk", "country": "PL"}
-CHECKOUT: dict[str, Any] = {
-    "currency": "PLN",
-    "fulfilment": "delivery",
-    "shipping_address": ADDRESS,
-    "contact": {"email": "anna.nowak@example.pl", "given_name": "Anna", "family_name": "Nowak"},
-    "payment": {"method": "card", "token": "sandbox_ok"},
-}
 UNITS = WAREHOUSE_STOCK + 2  # more than the warehouse holds: two come from Kraków
 
 
 def _order(client: TestClient, keys: Keys, session: Session, **lines: int) -> dict[str, Any]:
-    session.execute(
-        update(Location)
-        .where(Location.id == keys.store.krakow)
-        .values(capabilities=["pickup", "ship_from_store", "accepts_returns"])
-    )
-    session.commit()
-    r = client.post(f"{API}/carts", json={}, headers=keys["web"])
-    cart = r.json()
-    headers = {**keys["web"], "X-Cart-Token": cart["token"]}
-    for sku, qty in lines.items():
-        r = client.post(
-            f"{API}/carts/{cart['id']}/lines",
-            json={"variant_id": str(keys.store.v(sku.replace("_", "-"))), "quantity": qty},
-            headers=headers,
-        )
-        assert r.status_code == 200, r.text
-    r = client.post(
-        f"{API}/carts/{cart['id']}/checkout",
-        json=CHECKOUT,
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert r.status_code == 201, r.text
-    order = dict(r.json())
-    fulfilment.allocate(session, order_id=uuid.UUID(order["id"]), actor="test")
-    session.commit()
-    return order
+    krakow_ships(session, keys)
+    return allocated(client, keys, session, {k.replace("_", "-"): v for k, v in lines.items()})
 
 
 def _fulfilments(client: TestClient, order: dict[str, Any], admin: dict[str, str]) -> list[Any]:
