@@ -18,7 +18,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from pydantic import BaseModel
@@ -41,6 +41,7 @@ from omnichannel.kernel.errors import PreconditionFailed
 from omnichannel.locations import service as locations
 
 _POLICY = routing.Policy()
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # event numbers: seconds since, within 32 bits
 
 # What applies when nothing is set, in the order the settings are shown.
 LOCATION_DEFAULTS: Mapping[str, Any] = {
@@ -229,15 +230,22 @@ def _insert_ignoring(session: Session, kind: _Kind, owner_id: uuid.UUID) -> None
 
 
 def _next_sequence(session: Session, aggregate_type: str, owner_id: uuid.UUID) -> int:
-    """The next event number of the settings' aggregate (the row lock is held, so two
-    writers never take the same one)."""
+    """The next event number of the settings' aggregate: past its last one in the
+    outbox, and never below the seconds since 2026 began.
+
+    The rows keep no version, and the outbox prunes old events: counted from what is
+    left there alone, a setting changed again after its events were pruned would
+    start again at 1, below numbers a consumer has seen. Events are pruned hours
+    after they were written, so the clock has passed every number given out before.
+    The row lock is held, so two writers never take the same number.
+    """
     last = session.scalar(
         select(func.max(OutboxEvent.sequence)).where(
             OutboxEvent.aggregate_type == aggregate_type,
             OutboxEvent.aggregate_id == str(owner_id),
         )
     )
-    return int(last or 0) + 1
+    return max(int(last or 0) + 1, int((utcnow() - _EPOCH).total_seconds()))
 
 
 def _plain(value: Any) -> Any:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from omnichannel.db import Database, OutboxEvent, unit_of_work
@@ -18,6 +19,7 @@ from omnichannel.fulfillment import service as fulfilment
 from omnichannel.fulfillment import settings
 from omnichannel.fulfillment.models import Pickup
 from omnichannel.fulfillment.schemas_settings import LocationFulfilmentIn
+from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import PreconditionFailed
 from omnichannel.locations.schemas import LocationCreate
 from omnichannel.locations.service import create_location
@@ -106,10 +108,31 @@ def test_writers_without_an_etag_all_land_one_after_another(committing_db: Datab
 
     assert _together(put) == []
     events = _events(committing_db, store)
-    assert [e.sequence for e in events] == list(range(1, WRITERS + 1))
+    numbers = [e.sequence for e in events]
+    assert len(numbers) == WRITERS
+    assert numbers == sorted(set(numbers))  # each its own, rising in commit order
+    assert [e.position for e in events] == sorted(e.position for e in events)
     last = events[-1].payload["settings"]["daily_capacity"]
     with unit_of_work(committing_db, read_only=True) as s:
         assert settings.location_settings(s, location_id=store).values["daily_capacity"] == last
+
+
+def test_a_change_after_the_outbox_pruned_the_last_ones_still_numbers_above_them(
+    committing_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _store(committing_db)
+    for n in (10, 20):
+        with unit_of_work(committing_db, actor="test") as s:
+            settings.set_location_settings(s, location_id=store, data=_capacity(n))
+    seen = max(e.sequence for e in _events(committing_db, store))
+    # the outbox keeps events for hours before it prunes them
+    later = utcnow() + timedelta(hours=1)
+    monkeypatch.setattr("omnichannel.fulfillment.settings.utcnow", lambda: later)
+    with unit_of_work(committing_db, actor="test") as s:
+        s.execute(delete(OutboxEvent).where(OutboxEvent.type == CHANGED))
+        settings.set_location_settings(s, location_id=store, data=_capacity(30))
+    (after,) = _events(committing_db, store)
+    assert after.sequence > seen
 
 
 def test_a_stores_pickup_clock_follows_the_settings_written_for_it(
