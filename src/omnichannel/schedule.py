@@ -88,6 +88,17 @@ def pickups_closing() -> Consumer:
     )
 
 
+def parcels_of_cancels() -> Consumer:
+    """A cancelled order's waiting parcels cancelled (withdrawn by the worker's job)."""
+    from omnichannel.fulfillment import cancelling  # when used: importing stays cheap
+
+    return Consumer(
+        name="fulfillment.close_parcels",
+        handle=cancelling.close_cancelled,
+        types=cancelling.CANCELS,
+    )
+
+
 def install() -> None:
     """Register every job and consumer (idempotent). Domains are imported here, not
     at the top: `api.app` imports this module and stays cheap for tools."""
@@ -98,6 +109,7 @@ def install() -> None:
 
     consumers.register(availability())
     consumers.register(fulfilment())
+    consumers.register(parcels_of_cancels())
     consumers.register(pickups_closing())
     for feed in customer_feeds():
         consumers.register(feed)

@@ -91,6 +91,8 @@ class Shipment(TimestampMixin, Base):
     # The idempotency key of the carrier call: a retry after a crash asks again safely.
     request_key: Mapped[str] = mapped_column(String(64), unique=True)
     captured: Mapped[int] = mapped_column(default=0)  # what its leaving charged
+    # A cancelled parcel the carrier had booked: withdrawn with the carrier yet?
+    withdrawn_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=0)  # the sequence of its events
     shipped_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]

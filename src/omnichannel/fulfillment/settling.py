@@ -6,6 +6,8 @@ and parcels on their way followed without anybody asking.
   with the parcel it made the first time, or makes it now; nothing is booked twice.
 - A parcel that has left is asked about again once its last news is older than
   `follow_every`: delivered, the order moves on as if the carrier had pushed it.
+- A parcel the carrier booked whose order was cancelled before it left
+  (`cancelling`) is withdrawn with the carrier, once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from sqlalchemy import select
 
 from omnichannel.db import Database
 from omnichannel.db.session import Units, units
+from omnichannel.fulfillment.carriers import base as carriers
+from omnichannel.fulfillment.carriers.errors import CarrierError
 from omnichannel.fulfillment.errors import CarrierUnavailable
 from omnichannel.fulfillment.models import Shipment
 from omnichannel.fulfillment.rules import ShipmentStatus
@@ -37,6 +41,7 @@ SS = ShipmentStatus
 class Settled:
     booked: int = 0
     followed: int = 0
+    withdrawn: int = 0
     waiting: int = 0  # the carrier still does not answer: next run
     failures: int = 0
 
@@ -72,6 +77,34 @@ def settle_parcels(
                 .limit(limit)
             )
         )
+        withdrawing = list(
+            session.execute(
+                select(Shipment.id, Shipment.carrier, Shipment.carrier_ref, Shipment.request_key)
+                .where(
+                    Shipment.status == SS.CANCELLED,
+                    Shipment.carrier_ref.is_not(None),
+                    Shipment.withdrawn_at.is_(None),
+                )
+                .limit(limit)
+            )
+        )
+    for shipment_id, name, ref, key in withdrawing:
+        try:
+            answer = carriers.carrier_for(name).cancel(str(ref), key=f"{key}:cancel")
+        except CarrierError:
+            out.waiting += 1
+            continue
+        except DomainError as e:
+            out.failures += 1
+            log.warning("withdrawing parcel %s failed: %s", shipment_id, e.detail)
+            continue
+        if not answer.ok:  # the carrier has it already: it comes back as a return
+            log.warning("parcel %s could not be withdrawn: %s", shipment_id, answer.message)
+        with units_() as session:
+            parcel = session.get(Shipment, shipment_id)
+            if parcel is not None:
+                parcel.withdrawn_at = utcnow()
+        out.withdrawn += 1
     for shipment_id, fulfilment_order_id in requested:
         try:
             book(units_, fulfilment_order_id=fulfilment_order_id)
@@ -100,16 +133,18 @@ def settle_parcels(
 def settle_shipments(db: Database) -> Outcome:
     """The worker's job: `settle_parcels` over one batch."""
     done = settle_parcels(units(db, actor=ACTOR))
-    if done.failures and not (done.booked or done.followed):
+    if done.failures and not (done.booked or done.followed or done.withdrawn):
         raise RuntimeError(f"no parcel could be settled ({done.failures} failed)")
     return Outcome(
         {
             "booked": done.booked,
             "followed": done.followed,
+            "withdrawn": done.withdrawn,
             "waiting": done.waiting,
             "failures": done.failures,
         },
-        note=f"booked {done.booked} parcel(s) again, followed {done.followed}"
+        note=f"booked {done.booked} parcel(s) again, followed {done.followed}, "
+        f"withdrew {done.withdrawn}"
         + (f", {done.waiting} waiting for their carrier" if done.waiting else "")
         + (f", {done.failures} failure(s)" if done.failures else ""),
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from omnichannel.db import Database
 from omnichannel.db.session import units
 from omnichannel.fulfillment import service as fulfilment
+from omnichannel.fulfillment.cancelling import close_cancelled
 from omnichannel.fulfillment.carriers import base as carriers
 from omnichannel.fulfillment.carriers.errors import CarrierError
 from omnichannel.fulfillment.carriers.rules import TrackingStatus
@@ -106,3 +107,30 @@ def test_a_parcel_on_its_way_is_followed_to_the_door(
     assert shipment.status == "delivered"
     order = orders.load(session, order_id=shipment.order_id, access=orders.Access(staff=True))
     assert order.status == "delivered"
+
+
+def test_a_cancelled_orders_booked_parcel_is_cancelled_and_withdrawn_with_its_carrier(
+    session: Session, store: Store, db: Database
+) -> None:
+    fo = _waiting_to_ship(session, store)
+    parcel = fulfilment.book(units(db), fulfilment_order_id=fo.id).shipment
+    order = orders.load(session, order_id=fo.order_id, access=orders.Access(staff=True))
+    ordering.cancel(session, order=order, actor="t")
+    assert close_cancelled(session, [_Cancelled(order.id)]) == {"fulfilment_orders_cancelled": 1}
+    session.commit()
+    session.expire_all()
+    assert session.get(FulfilmentOrder, fo.id).status == "cancelled"  # type: ignore[union-attr]
+    assert session.get(Shipment, parcel.id).status == "cancelled"  # type: ignore[union-attr]
+    assert settle_parcels(units(db)).withdrawn == 1
+    sandbox = carriers.carrier_for("sandbox")
+    assert isinstance(sandbox, SandboxCarrier)
+    events = sandbox.tracking(str(parcel.carrier_ref), key="t")
+    assert events[-1].status == TrackingStatus.CANCELLED
+    assert settle_parcels(units(db)).withdrawn == 0  # once
+
+
+class _Cancelled:
+    type = "order.cancelled"
+
+    def __init__(self, order_id: object) -> None:
+        self.payload = {"order_id": str(order_id)}

@@ -348,6 +348,7 @@ def upgrade() -> None:
         sa.Column("tracking_number", sa.String(length=64), nullable=True),
         sa.Column("request_key", sa.String(length=64), nullable=False),
         sa.Column("captured", sa.Integer(), nullable=False),
+        sa.Column("withdrawn_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("shipped_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("delivered_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=True),
