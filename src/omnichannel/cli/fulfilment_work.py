@@ -269,7 +269,10 @@ def _validated(schema: type[T], doc: dict[str, Any]) -> T:
     try:
         return schema.model_validate(doc)  # type: ignore[attr-defined, no-any-return]
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, x['loc']))}: {x['msg'].removeprefix('Value error, ')}"
+            for x in e.errors()
+        )
         raise _fail(f"Not changed: {problems}.", 2) from None
 
 
