@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         ge=0,
         le=60_000,
         description="Milliseconds every call to the built-in `sandbox` payment provider "
-        "takes, as a real provider's round trip would.",
+        "and `sandbox` carrier takes, as a real one's round trip would.",
     )
     payment_settle_after_seconds: int = Field(
         60,

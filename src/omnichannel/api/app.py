@@ -15,6 +15,8 @@ from sqlalchemy import text
 from omnichannel import __version__, schedule, wiring
 from omnichannel.config import Settings, get_settings
 from omnichannel.db import Database
+from omnichannel.fulfillment.carriers import base as carriers
+from omnichannel.fulfillment.carriers.sandbox import SandboxCarrier
 from omnichannel.http.bounds import BoundedBody
 from omnichannel.http.deps import SessionDep, SettingsDep
 from omnichannel.http.errors import PROBLEM_JSON, install_error_handlers, problem_responses
@@ -175,6 +177,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # themselves the same way, at start-up).
     payments.register(payments.SandboxProvider(delay_ms=settings.sandbox_delay_ms))
     payments.register(StoredValueProvider(db))  # gift cards and store credit: our own money
+    if settings.sandbox_delay_ms:
+        # The sandbox carrier as slow as the sandbox provider; otherwise the one the
+        # process has already, which remembers the parcels it booked.
+        carriers.register(SandboxCarrier(delay_ms=settings.sandbox_delay_ms))
     install_error_handlers(app)
     app.add_middleware(ControlCharacterGuard)
     # Outermost: a body too large is refused before anything else reads it.
