@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,7 +111,8 @@ def allocate(
         session.add(fo)
         made.append(fo)
     if pickup and order.pickup_location_id is not None:
-        session.add(_pickup(session, order, order.pickup_location_id, now))
+        travels = any(loc != order.pickup_location_id for loc in by_location)
+        session.add(_pickup(session, order, order.pickup_location_id, now, travels=travels))
     session.flush()
     for fo in made:
         record_event(
@@ -127,14 +129,27 @@ def allocate(
     return made
 
 
-def _pickup(session: Session, order: orders.Order, store_id: uuid.UUID, now: datetime) -> Pickup:
-    """The pickup's clock: ready within the store's hours from now."""
+def _pickup(
+    session: Session,
+    order: orders.Order,
+    store_id: uuid.UUID,
+    now: datetime,
+    *,
+    travels: bool = False,
+) -> Pickup:
+    """The pickup's clock: ready within the store's opening hours from now, or, when
+    goods must travel there first, from the day the route said they arrive."""
     store = locations.get_location(session, location_id=store_id)
     settings = session.get(LocationFulfilment, store.id)
     within = (settings.ready_within_hours if settings else None) or READY_WITHIN_HOURS
     opening = hours.parse_hours(store.opening_hours or {}, timezone=store.timezone)
+    start = now
+    eta = (order.route or {}).get("eta")
+    if travels and eta:
+        arrives = datetime.combine(date.fromisoformat(eta), time(0), ZoneInfo(store.timezone))
+        start = max(now, arrives)
     try:
-        due = hours.add_open_hours(opening, now, hours=within)
+        due = hours.add_open_hours(opening, start, hours=within)
     except hours.NeverOpens:
         due = None  # a store that never opens has no clock; the overdue list cannot name it
     reserved = order.kind == orders.OrderKind.RESERVE_COLLECT

@@ -4,7 +4,8 @@ per location once the order is confirmed, the pickup's clock, and nothing twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -184,3 +185,24 @@ def test_the_consumer_allocates_each_confirmed_order_of_its_batch(
     )
     assert allocating.allocate_confirmed(session, [event, event]) == {"fulfilment_orders": 1}
     assert order.status == "allocated"
+
+
+def test_a_pickup_whose_goods_travel_is_due_from_the_day_they_arrive(
+    session: Session, store: Store
+) -> None:
+    order = _checkout(
+        session,
+        store,
+        TS_M=KRAKOW_STOCK + 1,  # the shelf lacks one: it comes from the warehouse
+        fulfilment=Fulfilment.PICKUP,
+        pickup_location_id=store.krakow,
+        shipping_address=None,
+    )
+    assert order.route is not None
+    eta = date.fromisoformat(order.route["eta"])
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    allocating.allocate(session, order_id=order.id, actor="t", now=monday)
+    pickup = session.get(Pickup, order.id)
+    assert pickup is not None
+    assert pickup.ready_due_at is not None
+    assert pickup.ready_due_at.astimezone(ZoneInfo("Europe/Warsaw")).date() >= eta
