@@ -167,6 +167,7 @@ class LocationFulfilment(Base):
     ready_within_hours: Mapped[int | None]  # pickup SLA in opening hours
     collect_within_days: Mapped[int | None]  # open days a ready order waits
     reserve_hold_hours: Mapped[int | None]  # reserve & collect hold here
+    version: Mapped[int] = mapped_column(default=0)  # the sequence of its events
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -191,6 +192,7 @@ class ChannelRouting(Base):
     cost_per_km: Mapped[int] = mapped_column(default=2)
     cost_per_day: Mapped[int] = mapped_column(default=500)
     reserve_hold_hours: Mapped[int | None]  # None: the store's, else the default
+    version: Mapped[int] = mapped_column(default=0)  # the sequence of its events
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

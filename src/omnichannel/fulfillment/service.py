@@ -6,6 +6,9 @@
 - `book`, `label`, `hand_over`: parcels with a carrier (`shipping`); `track`, where
   they are (`tracking`); `work_at`, a location's work list.
 - `reject`: a line a location cannot find, counted and routed again (`rerouting`).
+- `location_settings`, `set_location_settings`, `channel_routing`,
+  `set_channel_routing`: how a location fulfils and a channel routes (`settings`);
+  `allocate_waiting`, the consumer's catch-up (`waiting`).
 - `send`, `receive`: a pickup's held units carried to its store by a transfer that
   keeps them the order's (`transfers`).
 - `ready`, `reissue_code`, `collect`: the counter (`counter`); `pickups_at`, the
@@ -34,6 +37,10 @@ from omnichannel.fulfillment.pickups import customer_pickup as customer_pickup
 from omnichannel.fulfillment.pickups import expire_pickups as expire_pickups
 from omnichannel.fulfillment.pickups import pickups_at as pickups_at
 from omnichannel.fulfillment.rerouting import reject as reject
+from omnichannel.fulfillment.settings import channel_routing as channel_routing
+from omnichannel.fulfillment.settings import location_settings as location_settings
+from omnichannel.fulfillment.settings import set_channel_routing as set_channel_routing
+from omnichannel.fulfillment.settings import set_location_settings as set_location_settings
 from omnichannel.fulfillment.shipping import book as book
 from omnichannel.fulfillment.shipping import hand_over as hand_over
 from omnichannel.fulfillment.shipping import label as label
@@ -41,6 +48,7 @@ from omnichannel.fulfillment.shipping import work_at as work_at
 from omnichannel.fulfillment.tracking import track as track
 from omnichannel.fulfillment.transfers import receive as receive
 from omnichannel.fulfillment.transfers import send as send
+from omnichannel.fulfillment.waiting import allocate_waiting as allocate_waiting
 from omnichannel.orders import service as orders
 
 

@@ -7,8 +7,8 @@ locks the row (inserting it first when missing, so two first writers queue on it
 too), checks the caller's ETag, and records an event only when something changed:
 the same settings sent twice change nothing and tell nobody twice.
 
-The rows keep no version, so the ETag is a digest of what is set: equal settings
-give equal tags, and every change gives another one.
+The ETag is a digest of what is set: equal settings give equal tags, and every
+change gives another one. The rows count their versions, which number their events.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from omnichannel.channels import service as channels
-from omnichannel.db import OutboxEvent, record_event
+from omnichannel.db import record_event
 from omnichannel.fulfillment import routing
 from omnichannel.fulfillment.models import ChannelRouting, LocationFulfilment
 from omnichannel.fulfillment.rules import (
@@ -41,7 +41,6 @@ from omnichannel.kernel.errors import PreconditionFailed
 from omnichannel.locations import service as locations
 
 _POLICY = routing.Policy()
-_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # event numbers: seconds since, within 32 bits
 
 # What applies when nothing is set, in the order the settings are shown.
 LOCATION_DEFAULTS: Mapping[str, Any] = {
@@ -183,6 +182,7 @@ def _replace(
     for k, v in wanted.items():
         # None is the default: stored as NULL where the column allows it, else as itself.
         setattr(row, k, kind.defaults[k] if v is None and not columns[k].nullable else v)
+    row.version += 1
     row.updated_at = utcnow()
     session.flush()
     done = _read(kind, owner_id, row)
@@ -190,7 +190,7 @@ def _replace(
         session,
         aggregate_type=kind.aggregate_type,
         aggregate_id=owner_id,
-        sequence=_next_sequence(session, kind.aggregate_type, owner_id),
+        sequence=row.version,
         type=kind.event,
         payload={
             kind.key: str(owner_id),
@@ -222,30 +222,11 @@ def _locked(session: Session, kind: _Kind, owner_id: uuid.UUID) -> Any:
 def _insert_ignoring(session: Session, kind: _Kind, owner_id: uuid.UUID) -> None:
     """The row with every default, unless another writer has just made it."""
     table = kind.model.__table__
-    row: dict[str, Any] = {kind.key: owner_id, "updated_at": utcnow()}
+    row: dict[str, Any] = {kind.key: owner_id, "version": 0, "updated_at": utcnow()}
     row |= {k: d for k, d in kind.defaults.items() if not table.c[k].nullable}
     dialect = session.get_bind().dialect.name
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(kind.model)
     session.execute(ins.values(**row).on_conflict_do_nothing())
-
-
-def _next_sequence(session: Session, aggregate_type: str, owner_id: uuid.UUID) -> int:
-    """The next event number of the settings' aggregate: past its last one in the
-    outbox, and never below the seconds since 2026 began.
-
-    The rows keep no version, and the outbox prunes old events: counted from what is
-    left there alone, a setting changed again after its events were pruned would
-    start again at 1, below numbers a consumer has seen. Events are pruned hours
-    after they were written, so the clock has passed every number given out before.
-    The row lock is held, so two writers never take the same number.
-    """
-    last = session.scalar(
-        select(func.max(OutboxEvent.sequence)).where(
-            OutboxEvent.aggregate_type == aggregate_type,
-            OutboxEvent.aggregate_id == str(owner_id),
-        )
-    )
-    return max(int(last or 0) + 1, int((utcnow() - _EPOCH).total_seconds()))
 
 
 def _plain(value: Any) -> Any:

@@ -138,6 +138,7 @@ def upgrade() -> None:
         sa.Column("cost_per_km", sa.Integer(), nullable=False),
         sa.Column("cost_per_day", sa.Integer(), nullable=False),
         sa.Column("reserve_hold_hours", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "max_shipments >= 1", name=op.f("ck_channel_routing_max_shipments_positive")
@@ -162,6 +163,7 @@ def upgrade() -> None:
         sa.Column("ready_within_hours", sa.Integer(), nullable=True),
         sa.Column("collect_within_days", sa.Integer(), nullable=True),
         sa.Column("reserve_hold_hours", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", omnichannel.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "daily_capacity IS NULL OR daily_capacity >= 0",
