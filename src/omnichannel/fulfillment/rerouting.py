@@ -179,9 +179,15 @@ def _refile(
             )
         fo.lines.append(FulfilmentLine(allocation_id=a.id, line_no=a.line_no, quantity=a.quantity))
     live = {a.id for a in order.allocations if a.status in orders.LIVE_ALLOCATIONS}
-    if not any(ln.allocation_id in live for ln in rejected_at.lines):
-        rejected_at.status = F.CANCELLED
+    gone = [ln for ln in rejected_at.lines if ln.allocation_id not in live]
+    if len(gone) == len(rejected_at.lines):
+        rejected_at.status = F.CANCELLED  # nothing left to do: its lines stay as they were
         rejected_at.closed_at = now
+    else:
+        # It still has work: what it could not find is no longer part of it (the
+        # released allocation keeps the record), so its list counts no unit twice.
+        for ln in gone:
+            rejected_at.lines.remove(ln)
     session.flush()
 
 

@@ -142,3 +142,19 @@ def test_a_location_sees_its_work_and_only_its_own(
         f"{API}/locations/{keys.store.warehouse}/fulfilments?status=lost", headers=admin
     )
     assert bad.status_code == 422
+
+
+def test_units_a_location_still_has_stay_in_its_work_counted_once(
+    client: TestClient, keys: Keys, session: Session, admin: dict[str, str]
+) -> None:
+    order = allocated(client, keys, session, {"TS-S": 3})  # all from the warehouse
+    (fo,) = _fulfilments(client, order, admin)
+    r = client.post(
+        f"{API}/fulfilments/{fo['id']}/lines/1/reject", json={"missing": 1}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["moved_to"] == [str(keys.store.warehouse)]  # it still has plenty
+    (after,) = _fulfilments(client, order, admin)
+    assert (after["id"], after["status"]) == (fo["id"], "allocated")
+    assert sum(ln["quantity"] for ln in after["lines"]) == 3
+    assert keys.store.level(session, "TS-S", keys.store.warehouse) == (WAREHOUSE_STOCK - 1, 3)
