@@ -74,13 +74,18 @@ def route_again(
     made: list[OrderAllocation] = []
     if sources:
         try:
-            held = inventory.reserve(
-                session,
-                lines=[inventory.Line(s.variant_id, s.location_id, s.quantity) for s in sources],
-                owner=inventory.Owner(OwnerType.ORDER, str(order.id), seller.id),
-                ttl=None,
-                now=now,
-            )
+            # In a savepoint of its own: a line refused after others were taken gives
+            # those back too, while the count correction before it stands.
+            with session.begin_nested():
+                held = inventory.reserve(
+                    session,
+                    lines=[
+                        inventory.Line(s.variant_id, s.location_id, s.quantity) for s in sources
+                    ],
+                    owner=inventory.Owner(OwnerType.ORDER, str(order.id), seller.id),
+                    ttl=None,
+                    now=now,
+                )
         except InsufficientStock:  # taken by another buyer meanwhile: nothing is held
             held, sources = [], []
             unserved = {n.line_no: n.quantity for n in needs}

@@ -5,6 +5,7 @@ per location once the order is confirmed, the pickup's clock, and nothing twice.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,11 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from omnichannel.db import OutboxEvent
+from omnichannel.db.session import within
 from omnichannel.events.consumers import Event
 from omnichannel.fulfillment import allocating
+from omnichannel.fulfillment import service as fulfilment
 from omnichannel.fulfillment.models import FulfilmentLine, FulfilmentOrder, Pickup
+from omnichannel.inventory import service as inventory
 from omnichannel.inventory.errors import InsufficientStock
 from omnichannel.locations.models import Location
+from omnichannel.orders import rerouting as rerouting_orders
 from omnichannel.orders import service as orders
 from omnichannel.orders.rules import Fulfilment
 from omnichannel.payments.service import PaymentMethod
@@ -206,3 +211,25 @@ def test_a_pickup_whose_goods_travel_is_due_from_the_day_they_arrive(
     assert pickup is not None
     assert pickup.ready_due_at is not None
     assert pickup.ready_due_at.astimezone(ZoneInfo("Europe/Warsaw")).date() >= eta
+
+
+def test_a_re_route_refused_half_way_holds_nothing_it_took(
+    session: Session, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _krakow_ships(session, store)
+    order = _checkout(session, store, TS_S=1, KS_1=1)
+    (fo,) = allocating.allocate(session, order_id=order.id, actor="t")
+    real = inventory.reserve
+
+    def takes_then_refuses(session: Session, **kw: Any) -> Any:
+        real(session, **kw)  # every line taken, then another buyer wins the last one
+        raise InsufficientStock("taken meanwhile", available=0)
+
+    monkeypatch.setattr(rerouting_orders.inventory, "reserve", takes_then_refuses)
+    done = fulfilment.reject(within(session), fulfilment_order_id=fo.id, line_no=1, missing=1)
+    assert done.cancelled_lines == [1]
+    levels = {loc: store.level(session, "TS-S", loc) for loc in (store.warehouse, store.krakow)}
+    assert levels == {
+        store.warehouse: (WAREHOUSE_STOCK - 1, 0),  # counted, and nothing held
+        store.krakow: (KRAKOW_STOCK, 0),
+    }
