@@ -144,7 +144,7 @@ def _check(request: Request) -> None:
         raise ValueError("every line asks for at least one unit")
 
 
-def _how(request: Request, site: Site, own_store: bool) -> str | None:
+def _how(request: Request, site: Site, *, own_store: bool) -> str | None:
     """Why the site may serve this order, or None. `own_store`: it is the order's
     store (the pickup store, or the till's)."""
     if own_store:
@@ -184,20 +184,24 @@ def _covers(request: Request) -> dict[int, tuple[int, ...]]:
     capped at the line's quantity. Lines of one variant share the site's stock, first
     line first, so no unit is promised twice. One pass over the stock given (the
     order's variants); keyed by integers, which hash in C where a UUID does not."""
-    lines_of: dict[int, list[int]] = {}
+    lines_of: dict[int, list[tuple[int, int]]] = {}
     for i, line in enumerate(request.lines):
-        lines_of.setdefault(line.variant_id.int, []).append(i)
+        lines_of.setdefault(line.variant_id.int, []).append((i, line.quantity))
     covers: dict[int, list[int]] = {}
     width = len(request.lines)
     for (variant_id, site_id), units in request.stock.items():
-        indexes = lines_of.get(variant_id.int)
-        if not indexes or units <= 0:
+        if units <= 0:
             continue
-        cover = covers.get(site_id.int)
+        indexes = lines_of.get(variant_id.int)
+        if indexes is None:
+            continue
+        key = site_id.int
+        cover = covers.get(key)
         if cover is None:
-            cover = covers[site_id.int] = [0] * width
-        for i in indexes:
-            take = min(units, request.lines[i].quantity)
+            cover = covers[key] = [0] * width
+        for i, quantity in indexes:
+            # A conditional, not min(): this loop runs for every unit of stock given.
+            take = units if units < quantity else quantity
             cover[i] = take
             units -= take
     return {site_id: tuple(c) for site_id, c in covers.items()}
@@ -214,18 +218,29 @@ def _candidates(request: Request) -> list[Candidate]:
         else None
     )
     when_for: dict[tuple[frozenset[int], bool, time | None], tuple[date, str]] = {}
+    # Why a site that is not the order's own store may serve: the same for every
+    # store and every warehouse of one order (None: it may not).
+    by_store = _how(request, _A_STORE, own_store=False)
+    by_warehouse = _how(request, _A_WAREHOUSE, own_store=False)
+    stores_ship = request.policy.stores_ship
     found = []
     for site in request.sites:
         key = site.id.int
         cover = covers.get(key)
         if cover is None:
             continue
-        how = _how(request, site, key == own)
-        if how is None:
-            continue
         if key == own:  # nothing travels
+            how = _how(request, site, own_store=True) or ""
             found.append(Candidate(site, 0, today, cover, how, "", sum(cover)))
             continue
+        if site.kind == "store":
+            if by_store is None or not (site.ship_from_store and stores_ship):
+                continue
+            how = by_store
+        elif by_warehouse is None or not site.ships:
+            continue
+        else:
+            how = by_warehouse
         # Sites with the same days, cut-off and room today leave on the same day.
         shape = (site.open_weekdays, site.capacity_left > 0, site.cutoff)
         leaves = when_for.get(shape)
@@ -238,6 +253,11 @@ def _candidates(request: Request) -> list[Candidate]:
         found.append(Candidate(site, cost, dispatch, cover, how, when, sum(cover)))
     found.sort(key=_rank)
     return found
+
+
+# Stand-ins for "a store" and "a warehouse" that may send goods, to word why they may.
+_A_STORE = Site(uuid.UUID(int=0), "", "store", 0.0, ship_from_store=True)
+_A_WAREHOUSE = Site(uuid.UUID(int=0), "", "warehouse", 0.0, ships=True)
 
 
 def _rank(c: Candidate) -> tuple[int, int, int]:
