@@ -74,6 +74,12 @@ def reject(
             for a in order.allocations
             if a.id in mine and a.status == orders.AllocationStatus.HELD
         ]
+        if len({a.location_id for a in held}) > 1:
+            raise FulfilmentStateConflict(
+                f"Line {line_no} of {fo.number} is held at more than one location; report "
+                "what is missing where it is held.",
+                status=fo.status,
+            )
         have = sum(a.quantity for a in held)
         if not held:
             raise _bad("line_no", f"Fulfilment order {fo.number} holds nothing of line {line_no}.")
@@ -86,7 +92,8 @@ def reject(
         )
         inventory.adjust(
             session,
-            location_id=fo.location_id,
+            # Where the units were held: a pickup's carried to its store are there now.
+            location_id=held[0].location_id,
             variant_id=held[0].variant_id,
             quantity=-lost,
             kind=MovementKind.ADJUSTMENT,

@@ -233,3 +233,27 @@ def test_a_re_route_refused_half_way_holds_nothing_it_took(
         store.warehouse: (WAREHOUSE_STOCK - 1, 0),  # counted, and nothing held
         store.krakow: (KRAKOW_STOCK, 0),
     }
+
+
+def test_units_carried_to_the_pickup_store_are_counted_missing_where_they_are(
+    session: Session, store: Store
+) -> None:
+    shelf, _ = store.level(session, "TS-M", store.krakow)
+    order = _checkout(
+        session,
+        store,
+        TS_M=shelf + 2,  # more than the shelf has: one transfer brings them all
+        fulfilment=Fulfilment.PICKUP,
+        pickup_location_id=store.krakow,
+        shipping_address=None,
+    )
+    (away,) = allocating.allocate(session, order_id=order.id, actor="t")
+    assert away.location_id == store.warehouse
+    fulfilment.send(session, fulfilment_id=away.id, by=None)
+    fulfilment.receive(session, fulfilment_id=away.id, by=None)
+    carried = shelf + 2
+    assert store.level(session, "TS-M", store.krakow) == (shelf + carried, carried)
+    fulfilment.reject(within(session), fulfilment_order_id=away.id, line_no=1, missing=2)
+    # Counted at Kraków, where the carried units were, and held again from its shelf.
+    assert store.level(session, "TS-M", store.krakow) == (shelf + carried - 2, carried)
+    assert store.level(session, "TS-M", store.warehouse) == (WAREHOUSE_STOCK - carried, 0)
