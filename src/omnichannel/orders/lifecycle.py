@@ -38,6 +38,7 @@ from omnichannel.db import record_event
 from omnichannel.inventory import service as inventory
 from omnichannel.kernel import utcnow
 from omnichannel.kernel.errors import DomainError, InvalidInput
+from omnichannel.orders.charges import captures, money_back
 from omnichannel.orders.errors import OrderStateConflict
 from omnichannel.orders.models import Order, OrderAllocation, OrderLine
 from omnichannel.orders.placing import event_payload, transition
@@ -54,9 +55,7 @@ from omnichannel.payments import service as payments
 from omnichannel.pricing import service as pricing
 
 S = OrderStatus
-P = payments.PaymentStatus
 LEAVING = frozenset({S.SHIPPED, S.PARTIALLY_SHIPPED, S.COLLECTED})  # the goods leave
-K = payments.PaymentOperationKind
 
 _TIMELINE = {
     S.COLLECTED: customers.TimelineType.ORDER_COLLECTED,
@@ -158,9 +157,9 @@ def begin(
     if to == S.CANCELLED:
         chosen, whole = _cancelled_lines(order, move.line_nos)
         refund = sum(ln.total for ln in chosen) + (order.delivery if whole else 0)
-        calls = _money_back(session, paid_with, refund, whole=whole)
+        calls = money_back(session, paid_with, refund, whole=whole)
     else:
-        calls = _captures(session, order, paid_with, to, move.capture_up_to)
+        calls = captures(session, order, paid_with, to, move.capture_up_to)
     begun = Begun(calls)
     if not begun.remote:
         error = end(session, order=order, move=move, answers=[payments.call(c) for c in calls])
@@ -232,11 +231,6 @@ def sync_payment_status(
         order.payment_status = status.value
         order.changed(utcnow())
     return paid_with
-
-
-def open_amount(order: Order) -> int:
-    """What the order still charges: its total less the lines cancelled."""
-    return order.total - sum(ln.total for ln in order.lines if ln.cancelled == ln.quantity)
 
 
 # --- the parts of a move ------------------------------------------------------------------
@@ -391,72 +385,3 @@ def give_back(
             done.add(hold)
         allocation.status = AllocationStatus.RELEASED
         allocation.updated_at = now
-
-
-def _captures(
-    session: Session,
-    order: Order,
-    paid_with: Sequence[payments.Payment],
-    to: OrderStatus,
-    up_to: int | None = None,
-) -> list[payments.Call]:
-    """What to capture when the goods leave (shipped: an authorised payment;
-    collected or delivered: what is due too): what the order still charges (or, for
-    one shipment of several, up to its share), payment by payment (a gift card
-    first, then the card), never more than each one covers."""
-    if to not in (S.SHIPPED, S.PARTIALLY_SHIPPED, S.COLLECTED, S.DELIVERED):
-        return []
-    # A payment one shipment took part of is captured, with the rest still to take.
-    takes = {P.AUTHORISED, P.CAPTURED}
-    if to not in (S.SHIPPED, S.PARTIALLY_SHIPPED):
-        takes.add(P.DUE)
-    target = open_amount(order) if up_to is None else min(up_to, open_amount(order))
-    left = target - sum(p.captured - p.refunded for p in paid_with)
-    calls = []
-    for payment in paid_with:
-        if left <= 0:
-            break
-        if P(payment.status) in takes:
-            amount = min(left, payment.amount - payment.captured)
-            if amount <= 0:
-                continue
-            calls.append(payments.request(session, payment=payment, kind=K.CAPTURE, amount=amount))
-            left -= amount
-    return calls
-
-
-def _money_back(
-    session: Session,
-    paid_with: Sequence[payments.Payment],
-    amount: int,
-    *,
-    whole: bool,
-) -> list[payments.Call]:
-    """Void what was only promised (whole cancels) and refund what was taken, up to
-    `amount`. The refund's reason is a fixed text, never the one a person typed: the
-    payment records and events keep it in plain text and it goes to the provider."""
-    calls = []
-    for payment in paid_with:
-        status = P(payment.status)
-        if status in (P.AUTHORISED, P.DUE, P.PENDING):
-            if whole and payment.captured == 0:
-                calls.append(payments.request(session, payment=payment, kind=K.VOID))
-        elif status in (P.CAPTURED, P.PARTIALLY_REFUNDED):
-            due = min(amount, payment.captured - payment.refunded)
-            if due > 0:
-                calls.append(
-                    payments.request(
-                        session,
-                        payment=payment,
-                        kind=K.REFUND,
-                        amount=due,
-                        reason="order cancelled",
-                    )
-                )
-                amount -= due
-        elif status is P.AUTHORISING:
-            raise payments.PaymentInProgress(
-                f"The payment of order {payment.order_id} is being authorised; try again shortly.",
-                retry_after=1,
-            )
-    return calls

@@ -17,6 +17,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from omnichannel.channels.service import DeliveryMethod as DeliveryMethod
+from omnichannel.orders.charges import open_amount as open_amount
 from omnichannel.orders.checkout import CheckoutRequest as CheckoutRequest
 from omnichannel.orders.checkout import Contact as Contact
 from omnichannel.orders.checkout import Placed as Placed
@@ -34,7 +35,6 @@ from omnichannel.orders.flows import move as move
 from omnichannel.orders.flows import settle_payments as settle_payments
 from omnichannel.orders.lifecycle import Move as Move
 from omnichannel.orders.lifecycle import advance as advance
-from omnichannel.orders.lifecycle import open_amount as open_amount
 from omnichannel.orders.models import Order as Order
 from omnichannel.orders.models import OrderAllocation as OrderAllocation
 from omnichannel.orders.queries import Access as Access
