@@ -153,6 +153,12 @@ def test_bad_shipping_requests_are_answered_4xx_and_change_nothing(
     )
     assert status.status_code == 422
     assert client.get(f"{API}/orders/{order['id']}", headers=admin).json()["status"] == "allocated"
+    nobody = uuid.uuid4()
+    assert client.get(f"{API}/shipments/{nobody}", headers=admin).status_code == 404
+    assert client.get(f"{API}/shipments/{nobody}/label", headers=admin).status_code == 404
+    assert client.get(f"{API}/shipments/not-an-id", headers=admin).status_code == 422
+    handed = client.post(f"{API}/shipments/{nobody}/hand-over", headers=admin)
+    assert handed.status_code == 404
 
 
 def test_a_warsaw_associate_cannot_ship_what_leaves_the_warehouse(
